@@ -1,0 +1,127 @@
+"""The classification contract: what `classify` returns and what the report, webhooks and commands read.
+
+Field names match `nexus_action/schemas/classification.schema.json` and the `--json` output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+KINDS = (
+    "compile",
+    "test",
+    "lint",
+    "format",
+    "typecheck",
+    "dependency",
+    "permission",
+    "workflow_config",
+    "docker_build",
+    "deploy",
+    "network",
+    "timeout",
+    "oom",
+    "snapshot",
+    "unknown",
+)
+
+DEFAULT_AGENTS = {
+    "rust": "Rex",
+    "frontend": "Blaze",
+    "infra": "Bolt",
+}
+FALLBACK_AGENT = "Atlas"
+
+
+def agent_for(domain: str, routing: dict[str, str] | None = None) -> str:
+    """Domain -> agent: rust -> Rex, frontend -> Blaze, infra -> Bolt, everything else -> Atlas."""
+    if routing and domain in routing:
+        return routing[domain]
+    return DEFAULT_AGENTS.get(domain, FALLBACK_AGENT)
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """One error line worth reading, located in the log (1-based, counting \\n only) and, when known, in the source."""
+
+    log_line: int
+    text: str
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    step: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Blocker:
+        return cls(
+            log_line=int(data.get("log_line") or 0),
+            text=str(data.get("text") or ""),
+            file=data.get("file"),
+            line=data.get("line"),
+            column=data.get("column"),
+            step=data.get("step"),
+        )
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a call was made: which signal fired, which rule, what it saw, and where in the log."""
+
+    signal: str  # workflow | job | step | log | changed_files | annotation | conflict
+    rule: str
+    detail: str
+    log_line: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Evidence:
+        return cls(
+            signal=str(data.get("signal") or ""),
+            rule=str(data.get("rule") or ""),
+            detail=str(data.get("detail") or ""),
+            log_line=data.get("log_line"),
+        )
+
+
+@dataclass(frozen=True)
+class Classification:
+    domain: str = "unknown"
+    agent: str = FALLBACK_AGENT
+    kind: str = "unknown"
+    failure_type: str = "unknown"
+    confidence: float = 0.0
+    top_blocker: Blocker | None = None
+    blockers: tuple[Blocker, ...] = field(default_factory=tuple)
+    evidence: tuple[Evidence, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "domain": self.domain,
+            "agent": self.agent,
+            "kind": self.kind,
+            "failure_type": self.failure_type,
+            "confidence": round(self.confidence, 3),
+            "top_blocker": self.top_blocker.to_dict() if self.top_blocker else None,
+            "blockers": [b.to_dict() for b in self.blockers],
+            "evidence": [e.to_dict() for e in self.evidence],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Classification:
+        top = data.get("top_blocker")
+        return cls(
+            domain=str(data.get("domain") or "unknown"),
+            agent=str(data.get("agent") or FALLBACK_AGENT),
+            kind=str(data.get("kind") or "unknown"),
+            failure_type=str(data.get("failure_type") or "unknown"),
+            confidence=float(data.get("confidence") or 0.0),
+            top_blocker=Blocker.from_dict(top) if isinstance(top, dict) else None,
+            blockers=tuple(Blocker.from_dict(b) for b in data.get("blockers") or () if isinstance(b, dict)),
+            evidence=tuple(Evidence.from_dict(e) for e in data.get("evidence") or () if isinstance(e, dict)),
+        )

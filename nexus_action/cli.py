@@ -1,0 +1,222 @@
+"""`nexus-autofix` command line: argument parsing, the one place that prints errors and maps them to exit codes.
+
+Each subcommand imports only what it needs, so `classify` never loads PyGithub or requests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from nexus_action.errors import NexusError
+from nexus_action.settings import Settings, load_settings
+
+EXIT_OK = 0
+EXIT_INTERNAL = 70
+
+
+def _add_classify(sub: Any) -> None:
+    p = sub.add_parser(
+        "classify",
+        help="classify one failed job's log",
+        description="Say which domain, agent and kind of failure a log shows, and the line to read first.",
+    )
+    p.add_argument("log", help="path of the log file (GitHub Actions or any CI), or - for standard input")
+    p.add_argument("--workflow", help="workflow name, a routing signal")
+    p.add_argument("--job", help="job name, a routing signal")
+    p.add_argument("--step", help="failing step name, a routing signal")
+    p.add_argument("--changed-files", metavar="FILE|-", help="file listing the PR's changed paths, one per line")
+    p.add_argument("--config", metavar="PATH", help="repository config with routing and rules (.github/nexus.yml)")
+    p.add_argument("--json", action="store_true", help="print one JSON object (classification.schema.json)")
+
+
+def _add_run_context_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("run context (defaults come from the GITHUB_* variables)")
+    g.add_argument("--event", metavar="FILE", help="webhook payload JSON (default: $GITHUB_EVENT_PATH)")
+    g.add_argument("--event-name", help="event name (default: $GITHUB_EVENT_NAME, else guessed from --event)")
+    g.add_argument("--repo", metavar="OWNER/NAME", help="repository (default: $GITHUB_REPOSITORY)")
+    g.add_argument("--run-id", type=int, help="workflow run id (default: $GITHUB_RUN_ID)")
+    g.add_argument("--run-attempt", type=int, help="run attempt (default: $GITHUB_RUN_ATTEMPT)")
+    g.add_argument("--sha", help="head commit SHA (default: from the event, else $GITHUB_SHA)")
+    g.add_argument("--pr", type=int, help="pull request number (default: from the event)")
+    p.add_argument("--config", metavar="PATH", help="repository config (default: .github/nexus.yml)")
+    p.add_argument("--dry-run", action="store_true", help="write nothing to GitHub or webhooks; write plan.json")
+    p.add_argument("--out", metavar="DIR", help="folder for report files (default: $RUNNER_TEMP/nexus-autofix)")
+    p.add_argument("--previous", metavar="FILE", help="an earlier comment or issue body, for Transition and history")
+
+
+def _add_report(sub: Any) -> None:
+    p = sub.add_parser(
+        "report",
+        help="classify the run's failed jobs and deliver the sticky report",
+        description="The main job: gather failed jobs, classify, render, and deliver "
+        "(comment -> fallback issue -> webhook). With --dry-run, nothing leaves the machine.",
+    )
+    _add_run_context_args(p)
+    p.add_argument(
+        "--log",
+        action="append",
+        default=[],
+        metavar="[JOB=]PATH",
+        help="a job log to use instead of downloading it (repeatable; job name defaults to the file stem)",
+    )
+    p.add_argument(
+        "--print",
+        dest="print_what",
+        choices=("comment", "issue", "summary", "none"),
+        default="none",
+        help="also print one rendered file to standard output",
+    )
+
+
+def _add_command(sub: Any) -> None:
+    p = sub.add_parser(
+        "command",
+        help="handle /nexus slash commands from an issue_comment event",
+        description="Parse /nexus commands in a PR comment, check the author's permission, and act.",
+    )
+    _add_run_context_args(p)
+
+
+def _add_settings(sub: Any) -> None:
+    p = sub.add_parser(
+        "settings",
+        help="show the effective settings and where each came from",
+        description="Resolve inputs, AUTOFIX_* variables, the config file and defaults; secrets are masked.",
+    )
+    p.add_argument("--config", metavar="PATH", help="repository config (default: .github/nexus.yml)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="nexus-autofix",
+        description="NEXUS AutoFix: classify failed CI jobs, keep one sticky PR report, never lose it.",
+        epilog="Error codes and remedies: docs/error-codes.md",
+    )
+    parser.add_argument("--version", action="version", version="%(prog)s 0.1.0")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_classify(sub)
+    _add_report(sub)
+    _add_command(sub)
+    _add_settings(sub)
+    return parser
+
+
+def settings_from(env: Mapping[str, str], config_arg: str | None) -> Settings:
+    """Settings from the environment plus the config file (schema-checked) when it exists."""
+    from nexus_action.config_file import read_config
+
+    path = (
+        config_arg
+        or env.get("INPUT_CONFIG-PATH")
+        or env.get("INPUT_CONFIG_PATH")
+        or env.get("AUTOFIX_CONFIG_PATH")
+        or ".github/nexus.yml"
+    )
+    config = read_config(Path(path), required=bool(config_arg))
+    return load_settings(env, config)
+
+
+def _run_classify(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> int:
+    from nexus_action.classify.command import classify_command
+
+    settings = settings_from(env, args.config)
+    result = classify_command(
+        args.log,
+        workflow=args.workflow,
+        job=args.job,
+        step=args.step,
+        changed_files=args.changed_files,
+        settings=settings,
+        stdin=sys.stdin.buffer,
+    )
+    out.write(json.dumps(result.to_dict(), indent=2) + "\n" if args.json else _summary(result.to_dict()))
+    return EXIT_OK
+
+
+def _summary(data: dict[str, Any]) -> str:
+    lines = [
+        f"domain:       {data['domain']}",
+        f"agent:        {data['agent']}",
+        f"kind:         {data['kind']} ({data['failure_type']})",
+        f"confidence:   {data['confidence']:.2f}",
+    ]
+    top = data.get("top_blocker")
+    if top:
+        where = f"{top['file']}:{top['line']}" if top.get("file") and top.get("line") else f"log line {top['log_line']}"
+        lines.append(f"top blocker:  {where}  (log line {top['log_line']}, step {top.get('step') or '?'})")
+        lines.append(f"  {top['text']}")
+    else:
+        lines.append("top blocker:  none found")
+    for ev in data.get("evidence", [])[:6]:
+        at = f" @ line {ev['log_line']}" if ev.get("log_line") else ""
+        lines.append(f"  because {ev['signal']}/{ev['rule']}: {ev['detail']}{at}")
+    return "\n".join(lines) + "\n"
+
+
+def _run_settings(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> int:
+    from nexus_action.settings import OPTIONS
+
+    settings = settings_from(env, args.config)
+    for option in OPTIONS:
+        value = getattr(settings, option.attr)
+        shown = ("***" if value else "(empty)") if option.kind == "secret" else json.dumps(value, default=list)
+        out.write(f"{option.display_name:<34} {shown:<30} [{settings.sources.get(option.attr, 'default')}]\n")
+    return EXIT_OK
+
+
+def _run_report(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> int:
+    from nexus_action.pipeline import run_report
+
+    return run_report(args, env, settings_from(env, args.config), out)
+
+
+def _run_command(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> int:
+    from nexus_action.commands.handle import run_command
+
+    return run_command(args, env, settings_from(env, args.config), out)
+
+
+HANDLERS = {
+    "classify": _run_classify,
+    "report": _run_report,
+    "command": _run_command,
+    "settings": _run_settings,
+}
+
+
+def _write_traceback(env: Mapping[str, str]) -> str:
+    folder = Path(env.get("RUNNER_TEMP") or tempfile.gettempdir())
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix="nexus-autofix-traceback-", suffix=".txt", dir=folder)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(traceback.format_exc())
+        return name
+    except OSError:
+        return "(could not be written)"
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    """Run the CLI; returns the exit code. Errors become one clean message, never a bare traceback."""
+    env = dict(os.environ) if env is None else env
+    args = build_parser().parse_args(argv)
+    try:
+        return HANDLERS[args.command](args, env, sys.stdout)
+    except NexusError as err:
+        sys.stderr.write(err.render() + "\n")
+        return err.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+    except Exception as exc:
+        where = _write_traceback(env)
+        sys.stderr.write(f"error NEXUS-INTERNAL: unexpected {type(exc).__name__}: {exc}\n  full traceback: {where}\n")
+        return EXIT_INTERNAL

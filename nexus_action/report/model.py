@@ -1,0 +1,126 @@
+"""Snapshot: one run attempt's failed jobs and where they happened. Pure data.
+
+The report, the hidden state, the webhook payloads and the slash commands all read this model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from nexus_action.classify.model import Classification
+
+_VOLATILE = re.compile(r"0x[0-9a-f]+|\b[0-9a-f]{7,40}\b|\d+(\.\d+)?(ms|s)\b|\d+", re.IGNORECASE)
+
+
+def normalise_blocker_text(text: str) -> str:
+    """Blocker text with volatile parts (numbers, hashes, durations) folded, so reruns compare equal."""
+    return " ".join(_VOLATILE.sub("#", text).split()).lower()
+
+
+@dataclass(frozen=True)
+class FailedJob:
+    name: str
+    classification: Classification
+    url: str | None = None
+    job_id: int | None = None
+    step: str | None = None
+    step_number: int | None = None
+    log_available: bool = True
+
+    @property
+    def fingerprint(self) -> str:
+        """job name + failure_type + normalised top blocker, hashed short: stable across reruns."""
+        top = self.classification.top_blocker
+        basis = "\x1f".join(
+            (self.name, self.classification.failure_type, normalise_blocker_text(top.text) if top else "")
+        )
+        return hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "url": self.url,
+            "job_id": self.job_id,
+            "step": self.step,
+            "step_number": self.step_number,
+            "log_available": self.log_available,
+            "fingerprint": self.fingerprint,
+            "classification": self.classification.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FailedJob:
+        return cls(
+            name=str(data.get("name") or ""),
+            classification=Classification.from_dict(data.get("classification") or {}),
+            url=data.get("url"),
+            job_id=data.get("job_id"),
+            step=data.get("step"),
+            step_number=data.get("step_number"),
+            log_available=bool(data.get("log_available", True)),
+        )
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One run attempt. `conclusion` is "failure" when jobs failed, "success" when the run went green."""
+
+    repository: str
+    run_id: int | None
+    run_attempt: int
+    head_sha: str
+    branch: str
+    created_at: str  # ISO 8601, UTC; passed in (the core has no clock)
+    jobs: tuple[FailedJob, ...] = field(default_factory=tuple)
+    pr_number: int | None = None
+    run_url: str | None = None
+    workflow: str = ""
+    server_url: str = "https://github.com"
+    conclusion: str = "failure"
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.jobs)
+
+    @property
+    def top_job(self) -> FailedJob | None:
+        """The job whose blocker leads the report: the most confident classification, then the first."""
+        if not self.jobs:
+            return None
+        return max(self.jobs, key=lambda j: (j.classification.top_blocker is not None, j.classification.confidence))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "repository": self.repository,
+            "run_id": self.run_id,
+            "run_attempt": self.run_attempt,
+            "head_sha": self.head_sha,
+            "branch": self.branch,
+            "created_at": self.created_at,
+            "pr_number": self.pr_number,
+            "run_url": self.run_url,
+            "workflow": self.workflow,
+            "server_url": self.server_url,
+            "conclusion": self.conclusion,
+            "jobs": [j.to_dict() for j in self.jobs],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Snapshot:
+        return cls(
+            repository=str(data.get("repository") or ""),
+            run_id=data.get("run_id"),
+            run_attempt=int(data.get("run_attempt") or 1),
+            head_sha=str(data.get("head_sha") or ""),
+            branch=str(data.get("branch") or ""),
+            created_at=str(data.get("created_at") or ""),
+            jobs=tuple(FailedJob.from_dict(j) for j in data.get("jobs") or () if isinstance(j, dict)),
+            pr_number=data.get("pr_number"),
+            run_url=data.get("run_url"),
+            workflow=str(data.get("workflow") or ""),
+            server_url=str(data.get("server_url") or "https://github.com"),
+            conclusion=str(data.get("conclusion") or "failure"),
+        )
