@@ -9,7 +9,7 @@ See docs/guards.md for the rules and the choices made where the issue was silent
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
@@ -193,7 +193,7 @@ def jobs_decision(job_names: Sequence[str], settings: Settings) -> Decision:
 
 def should_process(ctx: RunContext, settings: Settings, *, report_exists: bool = False) -> Decision:
     """The should-process filter. `report_exists`: a report is already open for this PR/branch (recovery)."""
-    checks = (
+    checks: tuple[Callable[[], Decision | None], ...] = (
         lambda: loop_guard(ctx, settings),
         lambda: _event_decision(ctx, settings),
         lambda: _conclusion_decision(ctx, report_exists) if settings.mode == "report" else None,
