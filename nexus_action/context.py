@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +24,11 @@ SUPPORTED_EVENTS = (
     "push",
     "issue_comment",
     "workflow_dispatch",
+    # Not in the issue's list, but a nightly run with no PR is what the dashboard issue is for.
     "schedule",
 )
+# A deleted branch or tag arrives as this "after" SHA: there is no head commit to report on.
+NULL_SHA = "0" * 40
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,14 @@ class RunContext:
     sender_is_bot: bool = False
     head_commit_message: str = ""
     comment: CommentInfo | None = None
+    # Full name of the repository the head commit lives in: a fork's for fork PRs (PR resolution by head_sha).
+    head_repository: str = ""
+    base_branch: str = ""
+    job_id: int | None = None
+    # Web page of what triggered us when the payload names one (the run, job, check run or PR).
+    html_url: str = ""
+    # workflow_dispatch inputs, as strings (GitHub sends booleans and numbers as strings too).
+    inputs: Mapping[str, str] = field(default_factory=dict)
     # The raw payload, for the few consumers that need a field not lifted above.
     payload: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -133,22 +144,36 @@ def _branch_from_ref(ref: str) -> str:
     return ""
 
 
+def _sha(value: Any) -> str:
+    sha = _str(value)
+    return "" if sha == NULL_SHA else sha
+
+
+def _conclusion(obj: Mapping[str, Any]) -> str | None:
+    value = obj.get("conclusion")
+    return value if isinstance(value, str) and value else None
+
+
 def _from_workflow_run(p: Mapping[str, Any], base: dict[str, Any]) -> None:
     run = _dict(p.get("workflow_run"))
     if not run:
         raise _invalid("workflow_run", "workflow_run")
-    head_repo = _dict(run.get("head_repository")).get("full_name")
+    head_repo = _str(_dict(run.get("head_repository")).get("full_name"))
+    run_repo = _str(_dict(run.get("repository")).get("full_name")) or base["repository"]
     base.update(
+        # The run we report on is the one that triggered us, not this reporting workflow's own run.
         run_id=_int(run.get("id")),
         run_attempt=_int(run.get("run_attempt")) or 1,
-        run_conclusion=run.get("conclusion") if isinstance(run.get("conclusion"), str) else None,
-        workflow=_str(run.get("name")),
-        head_sha=_str(run.get("head_sha")),
+        run_conclusion=_conclusion(run),
+        workflow=_str(run.get("name")) or _str(_dict(p.get("workflow")).get("name")) or base["workflow"],
+        head_sha=_sha(run.get("head_sha")) or base["head_sha"],
         head_branch=_str(run.get("head_branch")),
-        pr_numbers=_pr_numbers(run.get("pull_requests")),
         # For fork PRs pull_requests is empty: the PR is resolved later from head_sha.
-        is_fork=bool(head_repo) and head_repo != base["repository"],
+        pr_numbers=_pr_numbers(run.get("pull_requests")),
+        is_fork=bool(head_repo) and head_repo != run_repo,
+        head_repository=head_repo or run_repo,
         head_commit_message=_str(_dict(run.get("head_commit")).get("message")),
+        html_url=_str(run.get("html_url")),
     )
 
 
@@ -157,13 +182,15 @@ def _from_workflow_job(p: Mapping[str, Any], base: dict[str, Any]) -> None:
     if not job:
         raise _invalid("workflow_job", "workflow_job")
     base.update(
-        run_id=_int(job.get("run_id")),
-        run_attempt=_int(job.get("run_attempt")) or 1,
-        run_conclusion=job.get("conclusion") if isinstance(job.get("conclusion"), str) else None,
+        run_id=_int(job.get("run_id")) or base["run_id"],
+        run_attempt=_int(job.get("run_attempt")) or base["run_attempt"],
+        run_conclusion=_conclusion(job),
         workflow=_str(job.get("workflow_name")) or base["workflow"],
-        job=_str(job.get("name")),
-        head_sha=_str(job.get("head_sha")),
-        head_branch=_str(job.get("head_branch")),
+        job=_str(job.get("name")) or base["job"],
+        job_id=_int(job.get("id")),
+        head_sha=_sha(job.get("head_sha")) or base["head_sha"],
+        head_branch=_str(job.get("head_branch")) or base["head_branch"],
+        html_url=_str(job.get("html_url")),
     )
 
 
@@ -172,13 +199,21 @@ def _from_check(p: Mapping[str, Any], base: dict[str, Any], key: str) -> None:
     if not check:
         raise _invalid(key, key)
     suite = _dict(check.get("check_suite")) if key == "check_run" else check
+    prs = check.get("pull_requests") if isinstance(check.get("pull_requests"), list) else suite.get("pull_requests")
     base.update(
-        run_conclusion=check.get("conclusion") if isinstance(check.get("conclusion"), str) else None,
-        head_sha=_str(check.get("head_sha")),
-        head_branch=_str(suite.get("head_branch")),
-        pr_numbers=_pr_numbers(check.get("pull_requests")) or _pr_numbers(suite.get("pull_requests")),
+        run_conclusion=_conclusion(check),
+        head_sha=_sha(check.get("head_sha")) or base["head_sha"],
+        head_branch=_str(suite.get("head_branch")) or base["head_branch"],
+        pr_numbers=_pr_numbers(prs),
+        # These PR stubs carry repo ids only; GitHub leaves fork PRs out of the list altogether.
+        is_fork=any(_repo_id(pr, "head") != _repo_id(pr, "base") for pr in (prs if isinstance(prs, list) else [])),
         job=_str(check.get("name")) if key == "check_run" else base["job"],
+        html_url=_str(check.get("html_url")),
     )
+
+
+def _repo_id(pr: Any, side: str) -> int | None:
+    return _int(_dict(_dict(_dict(pr).get(side)).get("repo")).get("id"))
 
 
 def _from_pull_request(p: Mapping[str, Any], base: dict[str, Any]) -> None:
@@ -187,14 +222,18 @@ def _from_pull_request(p: Mapping[str, Any], base: dict[str, Any]) -> None:
     if number is None:
         raise _invalid(base["event_name"], "pull_request.number")
     head, pr_base = _dict(pr.get("head")), _dict(pr.get("base"))
-    head_repo = _dict(head.get("repo")).get("full_name")
-    base_repo = _dict(pr_base.get("repo")).get("full_name") or base["repository"]
+    head_repo = _str(_dict(head.get("repo")).get("full_name"))
+    base_repo = _str(_dict(pr_base.get("repo")).get("full_name")) or base["repository"]
     base.update(
         pr_numbers=(number,),
-        head_sha=_str(head.get("sha")) or base["head_sha"],
+        # GITHUB_SHA is the test merge commit on pull_request; the PR's head is what the report is about.
+        head_sha=_sha(head.get("sha")) or base["head_sha"],
         head_branch=_str(head.get("ref")) or base["head_branch"],
+        base_branch=_str(pr_base.get("ref")),
         # A deleted fork leaves head.repo null: treat it as a fork, the safe side.
         is_fork=head_repo != base_repo,
+        head_repository=head_repo,
+        html_url=_str(pr.get("html_url")),
     )
 
 
@@ -202,7 +241,7 @@ def _from_push(p: Mapping[str, Any], base: dict[str, Any]) -> None:
     ref = _str(p.get("ref")) or base["ref"]
     base.update(
         ref=ref,
-        head_sha=_str(p.get("after")) or base["head_sha"],
+        head_sha=_sha(p.get("after")) or base["head_sha"],
         head_branch=_branch_from_ref(ref) or base["head_branch"],
         head_commit_message=_str(_dict(p.get("head_commit")).get("message")),
     )
@@ -213,7 +252,8 @@ def _from_issue_comment(p: Mapping[str, Any], base: dict[str, Any]) -> None:
     number, comment_id = _int(issue.get("number")), _int(comment.get("id"))
     if number is None or comment_id is None:
         raise _invalid("issue_comment", "issue.number and comment.id")
-    on_pr = bool(issue.get("pull_request"))
+    # Only a PR's conversation carries issue.pull_request; plain issues have no such key.
+    on_pr = isinstance(issue.get("pull_request"), dict)
     user = _dict(comment.get("user"))
     base.update(
         pr_numbers=(number,) if on_pr else (),
@@ -227,6 +267,17 @@ def _from_issue_comment(p: Mapping[str, Any], base: dict[str, Any]) -> None:
             on_pull_request=on_pr,
             url=_str(comment.get("html_url")),
         ),
+        html_url=_str(comment.get("html_url")),
+    )
+
+
+def _from_workflow_dispatch(p: Mapping[str, Any], base: dict[str, Any]) -> None:
+    ref = _str(p.get("ref")) or base["ref"]
+    inputs = _dict(p.get("inputs"))
+    base.update(
+        ref=ref,
+        head_branch=_branch_from_ref(ref) or base["head_branch"],
+        inputs={str(k): v if isinstance(v, str) else json.dumps(v) for k, v in inputs.items()},
     )
 
 
@@ -240,6 +291,12 @@ def _invalid(event: str, what: str) -> NexusError:
 
 def parse_context(env: Mapping[str, str], payload: Mapping[str, Any]) -> RunContext:
     """Build a RunContext from GITHUB_* variables and the event payload (already loaded)."""
+    if not isinstance(payload, Mapping):
+        raise NexusError(
+            "NEXUS-EVENT-INVALID",
+            f"the event payload is a {type(payload).__name__}, not a JSON object",
+            "Pass the webhook payload GitHub delivered (GITHUB_EVENT_PATH or --event).",
+        )
     event = env.get("GITHUB_EVENT_NAME", "").strip()
     if not event:
         raise NexusError(
@@ -273,7 +330,7 @@ def parse_context(env: Mapping[str, str], payload: Mapping[str, Any]) -> RunCont
         run_attempt=_int(env.get("GITHUB_RUN_ATTEMPT")) or 1,
         workflow=env.get("GITHUB_WORKFLOW", ""),
         job=env.get("GITHUB_JOB", ""),
-        head_sha=env.get("GITHUB_SHA", ""),
+        head_sha=env.get("GITHUB_SHA", "").strip(),
         head_branch=env.get("GITHUB_HEAD_REF", "") or _branch_from_ref(ref),
         ref=ref,
         default_branch=_str(repo_obj.get("default_branch")),
@@ -293,6 +350,8 @@ def parse_context(env: Mapping[str, str], payload: Mapping[str, Any]) -> RunCont
         _from_push(payload, base)
     elif event == "issue_comment":
         _from_issue_comment(payload, base)
+    elif event == "workflow_dispatch":
+        _from_workflow_dispatch(payload, base)
     return RunContext(**base)
 
 
@@ -327,3 +386,48 @@ def load_event(path: str | Path | None) -> dict[str, Any]:
             "Pass the JSON webhook payload GitHub delivered.",
         )
     return data
+
+
+# Keys that only one accepted event's payload has at its top level, checked in this order
+# (an issue_comment payload also has `issue`; a workflow_job payload has no `workflow_run`).
+_EVENT_KEYS = (
+    ("workflow_run", "workflow_run"),
+    ("workflow_job", "workflow_job"),
+    ("check_run", "check_run"),
+    ("check_suite", "check_suite"),
+    ("comment", "issue_comment"),
+    ("pull_request", "pull_request"),
+    ("inputs", "workflow_dispatch"),
+    ("commits", "push"),
+)
+
+
+def guess_event_name(payload: Mapping[str, Any]) -> str | None:
+    """The event a saved payload most likely came from, for `--event file.json` without `--event-name`."""
+    for key, event in _EVENT_KEYS:
+        if key in payload:
+            return event
+    if "after" in payload and "ref" in payload:
+        return "push"
+    return None
+
+
+def with_overrides(
+    context: RunContext,
+    *,
+    sha: str | None = None,
+    pr: int | None = None,
+    run_id: int | None = None,
+    run_attempt: int | None = None,
+) -> RunContext:
+    """The context with command-line values put over what the event said (a laptop re-run of a CI case)."""
+    changes: dict[str, Any] = {}
+    if sha:
+        changes["head_sha"] = sha
+    if pr is not None:
+        changes["pr_numbers"] = (pr, *(n for n in context.pr_numbers if n != pr))
+    if run_id is not None:
+        changes["run_id"] = run_id
+    if run_attempt is not None:
+        changes["run_attempt"] = run_attempt
+    return replace(context, **changes) if changes else context
