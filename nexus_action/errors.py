@@ -98,6 +98,13 @@ ERROR_CODES: dict[str, ErrorCode] = {
             "Ask someone with the configured permission, or `/nexus reset` as an admin.",
         ),
         ErrorCode(
+            "NEXUS-OUTPUT-FAILED",
+            2,
+            "A step output, the step summary or a report file could not be written (unwritable GITHUB_OUTPUT, "
+            "GITHUB_STEP_SUMMARY or --out folder, a bad output name, or a value holding the random delimiter).",
+            "Check that the named file or folder is writable; a value with the delimiter means injected text: re-run.",
+        ),
+        ErrorCode(
             "NEXUS-INTERNAL",
             70,
             "An unexpected error inside NEXUS AutoFix.",
