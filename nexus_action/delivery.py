@@ -1,0 +1,249 @@
+"""The fallback chain: sticky PR comment -> fallback issue -> webhook -> (always) step summary.
+
+No report is lost: each channel's failure is recorded with its status and the reason the chain moved
+on, and the caller writes the full report to the step summary and the --out folder whatever happened.
+
+Choices (where the issue is silent):
+- On a failing run whose comment was delivered, the fallback issue is not touched (it keeps the
+  steady-state path at 5 calls); it is brought up to date when the comment fails, and closed on green.
+- On a green run with no earlier report on the PR, nothing is posted (a "recovered" note on a PR that
+  never failed is noise); the outcome is `summary-only` with a note, and does not count as a failure.
+- The webhook fires when comment and issue both failed (`webhook-on: fallback`, the default), on every
+  failing run (`always`), or never; and for a failing push with no PR when a webhook is configured.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from nexus_action.github.client import CallFailure, GitHubApi, GitHubCallError
+from nexus_action.github.threads import FallbackIssue, IsReport, Post, StickyComment
+from nexus_action.report.model import Snapshot
+from nexus_action.settings import Settings
+
+RECOVERED_NOTE = (
+    "All checks of PR #{number} passed again (run {run}): closing this report. "
+    "NEXUS AutoFix reopens it if the PR fails again."
+)
+
+
+class RenderedReport(Protocol):
+    """What `nexus_action.report.build_report` returns (only the fields delivery reads)."""
+
+    comment_md: str
+    issue_title: str
+    issue_md: str
+    issue_history_comment_md: str | None
+    summary_md: str
+
+
+Render = Callable[[str | None], RenderedReport]  # previous body of our comment/issue -> report
+
+
+@dataclass(frozen=True)
+class AlertResult:
+    delivered: bool
+    failures: tuple[str, ...] = ()
+
+
+Alert = Callable[[Snapshot, bool, bool], AlertResult]  # (snapshot, comment_ok, issue_ok) -> result
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One channel that did not deliver, and why the chain moved on."""
+
+    channel: str  # comment | issue | webhook
+    operation: str
+    status: int | None
+    reason: str
+    code: str
+
+    @classmethod
+    def from_failure(cls, channel: str, failure: CallFailure) -> Attempt:
+        return cls(channel, failure.operation, failure.status, f"{failure.kind}: {failure.reason}", failure.code)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "channel": self.channel,
+            "operation": self.operation,
+            "status": self.status,
+            "reason": self.reason,
+            "code": self.code,
+        }
+
+
+@dataclass
+class DeliveryOutcome:
+    delivered_via: str = "summary-only"  # comment | issue | webhook | summary-only
+    comment_url: str | None = None
+    issue_url: str | None = None
+    api_calls: int = 0
+    slept_seconds: float = 0.0
+    attempts: list[Attempt] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    report: RenderedReport | None = None
+    expected_delivery: bool = True  # False when there was nothing to post (green, no earlier report)
+
+    @property
+    def failed(self) -> bool:
+        """Some channel should have carried the report and none did (exit non-zero under fail-on-error)."""
+        return self.expected_delivery and self.delivered_via == "summary-only"
+
+    def outputs(self) -> dict[str, str]:
+        return {
+            "delivered-via": self.delivered_via,
+            "comment-url": self.comment_url or "",
+            "issue-url": self.issue_url or "",
+            "api-calls": str(self.api_calls),
+            "delivery-attempts": json.dumps([a.to_dict() for a in self.attempts], separators=(",", ":")),
+        }
+
+    def summary_md(self) -> str:
+        """The delivery section of the step summary."""
+        lines = ["### Delivery", "", f"- delivered via: **{self.delivered_via}**"]
+        if self.comment_url:
+            lines.append(f"- comment: {self.comment_url}")
+        if self.issue_url:
+            lines.append(f"- issue: {self.issue_url}")
+        lines.append(f"- GitHub API calls: {self.api_calls}; waited {self.slept_seconds:g}s for retries")
+        lines += [f"- {note}" for note in self.notes]
+        if self.attempts:
+            lines += ["", "| channel | call | status | why the chain moved on |", "|---|---|---|---|"]
+            for a in self.attempts:
+                status = str(a.status) if a.status is not None else "no answer"
+                lines.append(f"| {a.channel} | `{a.operation}` | {status} | {a.code}: {a.reason.replace('|', '/')} |")
+        return "\n".join(lines) + "\n"
+
+
+@dataclass
+class _Chain:
+    api: GitHubApi
+    repository: str
+    pr_number: int
+    snapshot: Snapshot
+    settings: Settings
+    render: Render
+    is_report: IsReport
+    outcome: DeliveryOutcome
+    previous_body: str | None = None
+
+    def comment(self) -> bool:
+        sticky = StickyComment(self.api, self.repository, self.pr_number, self.settings.bot_login, self.is_report)
+        try:
+            mine = sticky.find_all()
+            ours = mine[0] if mine else None
+            self.previous_body = ours.body if ours else None
+            report = self.outcome.report = self.render(self.previous_body)
+            if ours is not None:
+                posted = sticky.update(ours, report.comment_md)
+            elif not self.snapshot.failed:
+                self.outcome.notes.append("the run is green and this PR has no earlier report: nothing to update")
+                return False
+            else:
+                posted = sticky.create(report.comment_md, self.settings.http_retries)
+        except GitHubCallError as err:
+            self.outcome.attempts.append(Attempt.from_failure("comment", err.failure))
+            return False
+        self.outcome.comment_url = posted.url
+        return True
+
+    def issue(self) -> bool:
+        fallback = FallbackIssue(
+            self.api, self.repository, self.pr_number, self.settings.issue_label, self.settings.bot_login
+        )
+        try:
+            found = fallback.find()
+            if not self.snapshot.failed:
+                return self._close(fallback, found)
+            report = self.outcome.report = self.render(found.body if found else self.previous_body)
+            if found is None:
+                posted = fallback.create(report.issue_md)
+            else:
+                reopen = "open" if found.state == "closed" else None
+                posted = fallback.update(found, report.issue_md, state=reopen)
+                if self.settings.comment_issue_append and report.issue_history_comment_md:
+                    fallback.comment(posted, report.issue_history_comment_md)
+        except GitHubCallError as err:
+            self.outcome.attempts.append(Attempt.from_failure("issue", err.failure))
+            return False
+        self.outcome.issue_url = posted.url
+        return True
+
+    def _close(self, fallback: FallbackIssue, found: Post | None) -> bool:
+        """Calls: the issue listing, then POST a final note and PATCH state=closed when it is open."""
+        if found is None or found.state == "closed":
+            return False
+        report = self.render(found.body)
+        if self.outcome.report is None:
+            self.outcome.report = report
+        note = RECOVERED_NOTE.format(number=self.pr_number, run=self.snapshot.run_url or self.snapshot.run_id)
+        fallback.comment(found, note)
+        closed = fallback.update(found, report.issue_md, state="closed")
+        self.outcome.issue_url = closed.url
+        self.outcome.notes.append(f"closed the fallback issue {closed.url}")
+        return True
+
+
+def _webhook(
+    alert: Alert | None, snapshot: Snapshot, comment_ok: bool, issue_ok: bool, outcome: DeliveryOutcome
+) -> bool:
+    if alert is None:
+        return False
+    result = alert(snapshot, comment_ok, issue_ok)
+    for reason in result.failures:
+        outcome.attempts.append(Attempt("webhook", "POST webhook", None, reason, "NEXUS-WEBHOOK-REJECTED"))
+    return result.delivered
+
+
+def _wants_webhook(settings: Settings, snapshot: Snapshot, comment_ok: bool, issue_ok: bool) -> bool:
+    if not settings.webhook_configured or settings.alert_webhook_on == "never" or not snapshot.failed:
+        return False
+    return settings.alert_webhook_on == "always" or not (comment_ok or issue_ok)
+
+
+def deliver_report(
+    api: GitHubApi,
+    *,
+    repository: str,
+    pr_number: int | None,
+    snapshot: Snapshot,
+    settings: Settings,
+    render: Render,
+    is_report: IsReport | None = None,
+    alert: Alert | None = None,
+) -> DeliveryOutcome:
+    """Deliver one run's report through the chain; never raises for a GitHub or webhook failure."""
+    if is_report is None:
+        from nexus_action.report.state import is_report_body
+
+        is_report = is_report_body
+    outcome = DeliveryOutcome()
+    comment_ok = issue_ok = False
+    if pr_number is None:
+        outcome.report = render(None)
+        outcome.notes.append("no pull request for this run: the report is in the step summary")
+        outcome.expected_delivery = snapshot.failed and settings.webhook_configured
+    else:
+        chain = _Chain(api, repository, pr_number, snapshot, settings, render, is_report, outcome)
+        comment_ok = chain.comment()
+        if not comment_ok or not snapshot.failed:
+            issue_ok = chain.issue()
+        if comment_ok:
+            outcome.delivered_via = "comment"
+        elif issue_ok:
+            outcome.delivered_via = "issue"
+        if not snapshot.failed and not comment_ok and not issue_ok and not outcome.attempts:
+            outcome.expected_delivery = False
+        if outcome.report is None:
+            outcome.report = render(chain.previous_body)
+    if _wants_webhook(settings, snapshot, comment_ok, issue_ok):
+        sent = _webhook(alert, snapshot, comment_ok, issue_ok, outcome)
+        if sent and outcome.delivered_via == "summary-only":
+            outcome.delivered_via = "webhook"
+    outcome.api_calls = api.api_calls
+    outcome.slept_seconds = api.ledger.slept
+    return outcome

@@ -1,0 +1,203 @@
+"""Where the report lives on GitHub: the sticky PR comment, and the fallback issue.
+
+Both are found by listing (never the search API: it lags behind writes, so two runs would both miss a
+fresh issue) and both only trust bodies written by our own identity: anyone can paste a marker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from nexus_action.github.client import CallFailure, GitHubApi, GitHubCallError
+
+MAX_COMMENT_PAGES = 30  # 3,000 comments: far beyond any PR a person still reads
+MAX_ISSUE_PAGES = 5
+ISSUE_TITLE = "NEXUS AutoFix report for PR #{number}"
+LABEL_COLOR = "d73a4a"
+
+IsReport = Callable[[str], bool]
+
+
+@dataclass(frozen=True)
+class Post:
+    """A comment or issue as GitHub returned it (only the fields we use)."""
+
+    id: int
+    number: int | None
+    author: str
+    body: str
+    created_at: str
+    url: str
+    state: str = "open"
+
+    @classmethod
+    def from_api(cls, data: dict[str, Any]) -> Post:
+        return cls(
+            id=int(data["id"]),
+            number=data.get("number") if isinstance(data.get("number"), int) else None,
+            author=str((data.get("user") or {}).get("login") or ""),
+            body=str(data.get("body") or ""),
+            created_at=str(data.get("created_at") or ""),
+            url=str(data.get("html_url") or ""),
+            state=str(data.get("state") or "open"),
+        )
+
+
+def _oldest_first(posts: list[Post]) -> list[Post]:
+    # ids grow with time on GitHub; created_at has one-second resolution, so ids break ties.
+    return sorted(posts, key=lambda p: (p.created_at, p.id))
+
+
+class StickyComment:
+    """The one PR comment NEXUS keeps up to date."""
+
+    def __init__(self, api: GitHubApi, repository: str, pr_number: int, bot_login: str, is_report: IsReport) -> None:
+        self.api = api
+        self.repository = repository
+        self.pr_number = pr_number
+        self.bot_login = bot_login
+        self.is_report = is_report
+
+    def find_all(self) -> list[Post]:
+        """Our report comments, oldest first.
+
+        Calls: GET /repos/{owner}/{repo}/issues/{issue_number}/comments (paginated)
+        """
+        ours = []
+        path = f"/repos/{self.repository}/issues/{self.pr_number}/comments"
+        for page in self.api.pages(path, max_pages=MAX_COMMENT_PAGES):
+            for item in page if isinstance(page, list) else ():
+                post = Post.from_api(item)
+                if post.author == self.bot_login and self.is_report(post.body):
+                    ours.append(post)
+        return _oldest_first(ours)
+
+    def update(self, comment: Post, body: str) -> Post:
+        """Calls: PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}"""
+        data = self.api.send("PATCH", f"/repos/{self.repository}/issues/comments/{comment.id}", {"body": body})
+        return Post.from_api(data)
+
+    def delete(self, comment: Post) -> None:
+        """Calls: DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}"""
+        self.api.send("DELETE", f"/repos/{self.repository}/issues/comments/{comment.id}")
+
+    def create(self, body: str, retries: int) -> Post:
+        """Create the comment without ever posting it twice.
+
+        A 5xx or timeout on POST can hide a write that happened, so before trying again we re-list and
+        adopt our comment if it is there. Then, since another run may have created one at the same
+        moment, we re-list once more: the oldest wins and ours is deleted (the winner gets our body).
+
+        Calls: POST /repos/{owner}/{repo}/issues/{issue_number}/comments, then the listing above
+        """
+        path = f"/repos/{self.repository}/issues/{self.pr_number}/comments"
+        for attempt in range(retries + 1):
+            try:
+                created = Post.from_api(self.api.send("POST", path, {"body": body}))
+                break
+            except GitHubCallError as err:
+                if err.failure.kind != "unavailable":
+                    raise
+                found = self.find_all()
+                if found:
+                    return found[0]
+                if attempt == retries:
+                    raise
+                self.api.ledger.sleep(_backoff(attempt, self.api))
+        return self.settle_duplicates(created, body)
+
+    def settle_duplicates(self, created: Post, body: str) -> Post:
+        mine = self.find_all()
+        if len(mine) <= 1 or mine[0].id == created.id:
+            return created
+        keeper = mine[0]
+        for extra in mine[1:]:
+            if extra.id == created.id:
+                self.delete(extra)  # only ever delete our own creation: the other run owns its own
+        return self.update(keeper, body)
+
+
+def _backoff(attempt: int, api: GitHubApi) -> float:
+    return round(min(30.0, 2.0**attempt) * (0.5 + 0.5 * api.ledger.random_fn()), 3)
+
+
+class FallbackIssue:
+    """The issue `NEXUS AutoFix report for PR #<N>`, found by listing issues with our label."""
+
+    def __init__(self, api: GitHubApi, repository: str, pr_number: int, label: str, bot_login: str) -> None:
+        self.api = api
+        self.repository = repository
+        self.pr_number = pr_number
+        self.label = label
+        self.bot_login = bot_login
+
+    @property
+    def title(self) -> str:
+        return ISSUE_TITLE.format(number=self.pr_number)
+
+    def find(self) -> Post | None:
+        """Our issue for this PR (open first, then the oldest).
+
+        Calls: GET /repos/{owner}/{repo}/issues?labels={label}&state=all (paginated)
+        """
+        matches = []
+        params = {"labels": self.label, "state": "all", "sort": "created", "direction": "asc"}
+        for page in self.api.pages(f"/repos/{self.repository}/issues", params, max_pages=MAX_ISSUE_PAGES):
+            for item in page if isinstance(page, list) else ():
+                if item.get("pull_request") or item.get("title") != self.title:
+                    continue  # the issues endpoint also lists PRs
+                post = Post.from_api(item)
+                if post.author == self.bot_login:
+                    matches.append(post)
+        matches = _oldest_first(matches)
+        return next((p for p in matches if p.state == "open"), matches[0] if matches else None)
+
+    def ensure_label(self) -> None:
+        """Calls: GET /repos/{owner}/{repo}/labels/{name}; POST /repos/{owner}/{repo}/labels when missing"""
+        try:
+            self.api.get(f"/repos/{self.repository}/labels/{self.label}")
+        except GitHubCallError as err:
+            if err.failure.kind != "not-found":
+                raise
+            description = "Reports kept by NEXUS AutoFix when it cannot comment on a PR"
+            self.api.send(
+                "POST",
+                f"/repos/{self.repository}/labels",
+                {"name": self.label, "color": LABEL_COLOR, "description": description},
+            )
+
+    def create(self, body: str) -> Post:
+        """Create the issue; after a 5xx or timeout, look for it before giving up (the write may have happened).
+
+        Calls: POST /repos/{owner}/{repo}/issues
+        """
+        self.ensure_label()
+        fields = {"title": self.title, "body": body, "labels": [self.label]}
+        try:
+            return Post.from_api(self.api.send("POST", f"/repos/{self.repository}/issues", fields))
+        except GitHubCallError as err:
+            if err.failure.kind != "unavailable":
+                raise
+            found = self.find()
+            if found is None:
+                raise
+            return self.update(found, body)
+
+    def update(self, issue: Post, body: str, *, state: str | None = None) -> Post:
+        """Calls: PATCH /repos/{owner}/{repo}/issues/{issue_number}"""
+        change: dict[str, Any] = {"body": body}
+        if state:
+            change["state"] = state
+            if state == "closed":
+                change["state_reason"] = "completed"
+        return Post.from_api(self.api.send("PATCH", f"/repos/{self.repository}/issues/{issue.number}", change))
+
+    def comment(self, issue: Post, body: str) -> Post:
+        """Calls: POST /repos/{owner}/{repo}/issues/{issue_number}/comments"""
+        data = self.api.send("POST", f"/repos/{self.repository}/issues/{issue.number}/comments", {"body": body})
+        return Post.from_api(data)
+
+
+__all__ = ["CallFailure", "FallbackIssue", "Post", "StickyComment"]
