@@ -312,22 +312,43 @@ def _parse_bool(name: str, raw: Any) -> bool:
     raise config_error(name, raw, "one of true, false, 1, 0, yes, no (any case)")
 
 
+def _number_words(option: Option) -> str:
+    what = "a number" if option.kind == "float" else "a whole number"
+    if option.minimum is not None and option.maximum is not None:
+        return f"{what} from {option.minimum:g} to {option.maximum:g}"
+    if option.minimum is not None:
+        return f"{what} of at least {option.minimum:g}"
+    if option.maximum is not None:
+        return f"{what} of at most {option.maximum:g}"
+    return what
+
+
 def _parse_number(option: Option, name: str, raw: Any) -> float:
     try:
-        if isinstance(raw, bool):
+        if isinstance(raw, bool):  # YAML `true` is not a number of seconds
             raise ValueError
         number = float(str(raw).strip()) if option.kind == "float" else int(str(raw).strip())
     except ValueError:
-        raise config_error(
-            name,
-            raw,
-            f"a {'number' if option.kind == 'float' else 'whole number'} from {option.minimum:g} to {option.maximum:g}",
-        ) from None
+        raise config_error(name, raw, _number_words(option)) from None
     low = option.minimum if option.minimum is not None else -math.inf
     high = option.maximum if option.maximum is not None else math.inf
     if not math.isfinite(number) or not low <= number <= high:
-        raise config_error(name, raw, f"a number from {low:g} to {high:g}")
+        raise config_error(name, raw, _number_words(option))
     return number
+
+
+def _parse_url(name: str, raw: Any) -> str:
+    url = str(raw).strip()
+    # Plain http is allowed only for a receiver on this machine (tests, a local relay).
+    if url.startswith("https://") or url.startswith(("http://localhost", "http://127.0.0.1")):
+        return url
+    # Never echo the URL: a webhook URL is a credential. Its scheme is enough to see the mistake.
+    shown = url.split("//", 1)[0] + "//…" if "//" in url else "a value without a scheme"
+    raise NexusError(
+        "NEXUS-CONFIG-INVALID",
+        f"{name} must be an https:// URL; got {shown}",
+        f"Set {name} to the https:// URL your Slack or Teams workflow gave you (it is masked in logs).",
+    )
 
 
 def _parse_list(raw: Any) -> tuple[str, ...]:
@@ -337,14 +358,17 @@ def _parse_list(raw: Any) -> tuple[str, ...]:
 
 def _parse_map(name: str, raw: Any) -> dict[str, str]:
     if isinstance(raw, Mapping):
-        pairs = [(str(k), str(v)) for k, v in raw.items()]
+        pairs = [(str(k).strip().lower(), str(v).strip() if v is not None else "") for k, v in raw.items()]
+        for key, value in pairs:
+            if not value:
+                raise config_error(f"{name} {key}", value, "an agent name, e.g. Rex")
     else:
         pairs = []
         for part in _parse_list(raw):
             key, sep, value = part.partition("=")
             if not sep or not key.strip() or not value.strip():
                 raise config_error(name, part, "comma-separated domain=Agent pairs, e.g. rust=Rex,frontend=Blaze")
-            pairs.append((key.strip(), value.strip()))
+            pairs.append((key.strip().lower(), value.strip()))
     for key, _ in pairs:
         if key not in DOMAINS:
             raise config_error(name, key, "a domain, one of " + ", ".join(DOMAINS))
@@ -366,6 +390,8 @@ def parse_value(option: Option, name: str, raw: Any) -> Any:
         return _parse_list(raw)
     if option.kind == "map":
         return _parse_map(name, raw)
+    if option.attr == "alert_webhook_url":
+        return _parse_url(name, raw)
     return str(raw).strip()
 
 

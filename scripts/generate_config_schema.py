@@ -1,6 +1,7 @@
 """Write nexus_action/schemas/config.schema.json from the settings table (`make golden` runs it).
 
-The schema describes `.github/nexus.yml`; a test fails when it falls out of step with OPTIONS.
+The schema describes `.github/nexus.yml`; tests/test_settings.py fails when it falls out of step with
+OPTIONS. `--check` exits 1 instead of writing when the committed file is stale.
 """
 
 from __future__ import annotations
@@ -23,7 +24,12 @@ def _property(option: Option) -> dict[str, Any]:
     if option.kind == "bool":
         prop["type"] = ["boolean", "string"]
     elif option.kind in ("int", "float"):
+        # Strings are allowed (YAML users quote numbers); load_settings checks them with the same bounds.
         prop["type"] = ["integer", "string"] if option.kind == "int" else ["number", "string"]
+        if option.minimum is not None:
+            prop["minimum"] = option.minimum
+        if option.maximum is not None:
+            prop["maximum"] = option.maximum
     elif option.kind == "enum":
         prop["enum"] = list(option.choices)
     elif option.kind == "list":
@@ -55,10 +61,20 @@ def build_schema() -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    SCHEMA_PATH.write_text(json.dumps(build_schema(), indent=2) + "\n", encoding="utf-8")
+def render() -> str:
+    return json.dumps(build_schema(), indent=2) + "\n"
+
+
+def main(argv: list[str]) -> int:
+    if "--check" in argv:
+        if SCHEMA_PATH.read_text(encoding="utf-8") != render():
+            print(f"{SCHEMA_PATH.relative_to(ROOT)} is stale: run python scripts/generate_config_schema.py")
+            return 1
+        return 0
+    SCHEMA_PATH.write_text(render(), encoding="utf-8")
     print(f"wrote {SCHEMA_PATH.relative_to(ROOT)}")
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main(sys.argv[1:]))
