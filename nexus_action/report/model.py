@@ -29,6 +29,8 @@ class FailedJob:
     step: str | None = None
     step_number: int | None = None
     log_available: bool = True
+    # Line of the top blocker inside its step's log, for GitHub's `#step:<n>:<line>` anchor (None: unknown).
+    step_log_line: int | None = None
 
     @property
     def fingerprint(self) -> str:
@@ -47,6 +49,7 @@ class FailedJob:
             "step": self.step,
             "step_number": self.step_number,
             "log_available": self.log_available,
+            "step_log_line": self.step_log_line,
             "fingerprint": self.fingerprint,
             "classification": self.classification.to_dict(),
         }
@@ -61,6 +64,7 @@ class FailedJob:
             step=data.get("step"),
             step_number=data.get("step_number"),
             log_available=bool(data.get("log_available", True)),
+            step_log_line=data.get("step_log_line"),
         )
 
 
