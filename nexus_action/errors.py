@@ -144,3 +144,44 @@ def config_error(name: str, value: object, accepted: str) -> NexusError:
         f"{name} must be {accepted}; got {value!r}",
         f"Set {name} to {accepted}.",
     )
+
+
+EXIT_CODE_MEANINGS = {
+    0: "success (a report was delivered, or there was nothing to report)",
+    2: "bad input or configuration (also argparse usage errors)",
+    3: "GitHub refused or failed",
+    4: "a log could not be read",
+    5: "nothing could be delivered",
+    70: "internal error: a bug in NEXUS AutoFix (the traceback file is named on stderr)",
+    130: "interrupted (Ctrl-C)",
+}
+
+
+def error_codes_markdown() -> str:
+    """docs/error-codes.md, generated from ERROR_CODES by scripts/generate_error_codes.py."""
+    lines = [
+        "# Error codes",
+        "",
+        "<!-- Generated from nexus_action/errors.py by `python scripts/generate_error_codes.py`;",
+        "     tests/test_errors.py fails when this file and the table differ. Edit the table, not this file. -->",
+        "",
+        "Every problem NEXUS AutoFix reports has a stable code. The command line prints it as",
+        "`error NEXUS-...: what went wrong` followed by `hint: what would fix it`, and exits with the code's",
+        "exit code. With `fail-on-error: false` (the default) the action still reports the problem in the step",
+        "summary but does not turn your workflow red on its own account.",
+        "",
+        "| Exit code | Meaning |",
+        "| --- | --- |",
+        *(f"| {code} | {meaning} |" for code, meaning in EXIT_CODE_MEANINGS.items()),
+        "",
+    ]
+    for entry in ERROR_CODES.values():
+        lines += [
+            f"## {entry.code}",
+            "",
+            f"- **Exit code:** {entry.exit_code}",
+            f"- **Meaning:** {entry.meaning}",
+            f"- **Remedy:** {entry.remedy}",
+            "",
+        ]
+    return "\n".join(lines)
