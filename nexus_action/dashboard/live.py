@@ -1,0 +1,163 @@
+"""The edge that keeps the dashboard issue on GitHub: find it, merge this run in, write it back.
+
+One issue per repository, labelled `ci-failures`, found by listing issues with that label (the search API
+lags behind writes) and recognised by the marker in a body written by our own identity (anyone can paste a
+marker; the title is configurable and may change, so it is not the key).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from nexus_action.dashboard import DASHBOARD_MARKER, read_records, update_dashboard
+from nexus_action.dashboard.model import DASHBOARD_LABEL, DashboardReport
+from nexus_action.github.client import GitHubApi, GitHubCallError
+from nexus_action.github.threads import Post
+from nexus_action.report.model import Snapshot
+from nexus_action.settings import Settings
+
+MAX_ISSUE_PAGES = 5
+LABEL_COLOR = "b60205"
+LABEL_DESCRIPTION = "CI failure dashboard kept by NEXUS AutoFix"
+
+
+@dataclass(frozen=True)
+class DashboardDelivery:
+    """What happened on GitHub: `created`, `updated`, `unchanged` or `merged-duplicate`, and where."""
+
+    action: str
+    issue_number: int | None
+    url: str
+    report: DashboardReport
+    closed_duplicates: tuple[int, ...] = ()
+
+
+class DashboardIssue:
+    """The repository's one CI failure dashboard issue."""
+
+    def __init__(self, api: GitHubApi, repository: str, *, bot_login: str, label: str = DASHBOARD_LABEL) -> None:
+        self.api = api
+        self.repository = repository
+        self.bot_login = bot_login
+        self.label = label
+        # Post does not carry titles; the listing does, and a changed `dashboard_title` renames the issue.
+        self.titles: dict[int, str] = {}
+
+    def find_all(self) -> list[Post]:
+        """Our dashboard issues, open ones first, each group oldest first.
+
+        Calls: GET /repos/{owner}/{repo}/issues?labels={label}&state=all (paginated)
+        """
+        found: list[Post] = []
+        params = {"labels": self.label, "state": "all", "sort": "created", "direction": "asc"}
+        for page in self.api.pages(f"/repos/{self.repository}/issues", params, max_pages=MAX_ISSUE_PAGES):
+            for item in page if isinstance(page, list) else ():
+                if item.get("pull_request"):
+                    continue  # the issues endpoint also lists pull requests
+                post = Post.from_api(item)
+                if post.author.casefold() == self.bot_login.casefold() and DASHBOARD_MARKER in post.body:
+                    found.append(post)
+                    self.titles[post.id] = str(item.get("title") or "")
+        return sorted(found, key=lambda p: (p.state != "open", p.created_at, p.id))
+
+    def ensure_label(self) -> None:
+        """Calls: GET /repos/{owner}/{repo}/labels/{name}; POST /repos/{owner}/{repo}/labels when missing"""
+        try:
+            self.api.get(f"/repos/{self.repository}/labels/{self.label}")
+        except GitHubCallError as err:
+            if err.failure.kind != "not-found":
+                raise
+            fields = {"name": self.label, "color": LABEL_COLOR, "description": LABEL_DESCRIPTION}
+            self.api.send("POST", f"/repos/{self.repository}/labels", fields)
+
+    def create(self, report: DashboardReport) -> Post:
+        """Calls: POST /repos/{owner}/{repo}/issues"""
+        self.ensure_label()
+        fields = {"title": report.title, "body": report.body_md, "labels": [self.label]}
+        return Post.from_api(self.api.send("POST", f"/repos/{self.repository}/issues", fields))
+
+    def update(self, issue: Post, change: dict[str, object]) -> Post:
+        """Calls: PATCH /repos/{owner}/{repo}/issues/{issue_number}"""
+        return Post.from_api(self.api.send("PATCH", f"/repos/{self.repository}/issues/{issue.number}", change))
+
+
+def _change(issue: Post, report: DashboardReport, current_title: str) -> dict[str, object]:
+    change: dict[str, object] = {"body": report.body_md}
+    if current_title != report.title:
+        change["title"] = report.title
+    # A closed dashboard stays closed while everything is green; a new failure reopens it.
+    if issue.state != "open" and report.open_failures:
+        change["state"] = "open"
+    return change
+
+
+def publish_dashboard(
+    api: GitHubApi,
+    repository: str,
+    snapshot: Snapshot,
+    *,
+    settings: Settings,
+    now: datetime,
+    fix_request: str | None = None,
+) -> DashboardDelivery:
+    """Merge this run attempt into the dashboard issue, creating it on first use.
+
+    The same attempt processed twice leaves the records unchanged, so nothing is written the second time.
+    Two runs racing to create the issue both see each other after the create: the oldest issue wins, takes
+    this run's record, and the newer one is closed as a duplicate.
+    """
+    found = DashboardIssue(api, repository, bot_login=settings.bot_login)
+    existing = found.find_all()
+    if existing:
+        issue = existing[0]
+        report = update_dashboard(issue.body, snapshot, settings=settings, now=now, fix_request=fix_request)
+        change = _change(issue, report, found.titles.get(issue.id, ""))
+        # Same records (a duplicated event, a re-run of the reporting job): only the timestamp would change.
+        if read_records(issue.body)[0] == report.records and set(change) == {"body"}:
+            return DashboardDelivery("unchanged", issue.number, issue.url, report)
+        updated = found.update(issue, change)
+        return DashboardDelivery("updated", updated.number, updated.url or issue.url, report)
+    report = update_dashboard(None, snapshot, settings=settings, now=now, fix_request=fix_request)
+    created = found.create(report)
+    return _settle_duplicates(found, created, report, snapshot, settings=settings, now=now, fix_request=fix_request)
+
+
+def _settle_duplicates(
+    found: DashboardIssue,
+    created: Post,
+    report: DashboardReport,
+    snapshot: Snapshot,
+    *,
+    settings: Settings,
+    now: datetime,
+    fix_request: str | None,
+) -> DashboardDelivery:
+    """Second line of defence after a create: keep the oldest dashboard, close the others."""
+    everyone = [p for p in found.find_all() if p.state == "open" or p.id == created.id]
+    if not everyone or everyone[0].id == created.id:
+        return DashboardDelivery("created", created.number, created.url, report)
+    keeper = everyone[0]
+    merged = update_dashboard(keeper.body, snapshot, settings=settings, now=now, fix_request=fix_request)
+    found.update(keeper, {"body": merged.body_md})
+    closed = []
+    for duplicate in everyone[1:]:
+        if duplicate.id == created.id:
+            found.update(duplicate, {"state": "closed", "state_reason": "not_planned"})
+            closed.append(duplicate.number or 0)
+    return DashboardDelivery("merged-duplicate", keeper.number, keeper.url, merged, tuple(closed))
+
+
+def write_dashboard_files(report: DashboardReport, out_dir: str | Path) -> Path:
+    """--dry-run: write `dashboard.md` (the body that would be posted) and `dashboard.json` (its state)."""
+    folder = Path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "dashboard.md"
+    path.write_text(report.body_md, encoding="utf-8")
+    (folder / "dashboard.json").write_text(
+        json.dumps({"title": report.title, "label": report.label, **report.state}, indent=2, sort_keys=True) + "\n",
+        encoding="utf-8",
+    )
+    return path
