@@ -1,168 +1,118 @@
-"""The GitHub REST calls slash commands make, over one `requests.Session`. The only HTTP in commands/.
+"""The GitHub REST calls slash commands make, through the shared client (`nexus_action.github.client`).
 
-Small on purpose: each method is one endpoint (named in its docstring) and turns GitHub's refusals into
-NexusError codes. `sleep` is injected so tests never wait. `api_url` is honoured (GitHub Enterprise).
+Each method is one endpoint (named in its docstring). GitHub's refusals become NexusError with the client's
+stable codes, so the command logic can fail one command and carry on with the next.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
 
-import requests
-
 from nexus_action.commands.execute import RunRef
 from nexus_action.errors import NexusError
+from nexus_action.github.client import GitHubApi, GitHubCallError
+from nexus_action.github.threads import Post, StickyComment
+from nexus_action.report import is_report_body
 
-API_VERSION = "2022-11-28"
-TIMEOUT_SECONDS = 20
-MAX_PAGES = 10  # 1,000 comments / runs: enough for one PR, bounded for a runaway thread
+MAX_RUN_PAGES = 3  # 300 failed runs of one commit is far more than any PR has
 
 
-def _is_rate_limited(response: requests.Response) -> bool:
-    if response.status_code == 429:
-        return True
-    if response.status_code != 403:
-        return False
-    return (
-        "retry-after" in response.headers
-        or response.headers.get("x-ratelimit-remaining") == "0"
-        or "rate limit" in response.text.lower()
-    )
+def _nexus(err: GitHubCallError) -> NexusError:
+    failure = err.failure
+    code = failure.code if failure.code != "NEXUS-DELIVERY-FAILED" else "NEXUS-COMMAND-REFUSED"
+    status = failure.status if failure.status is not None else "no answer"
+    return NexusError(code, f"{failure.operation} answered {status}: {failure.reason}")
 
 
 class GitHubCommandOps:
-    """Reads and writes for one repository. Raises NexusError with a stable code when GitHub says no."""
+    """Reads and writes for one pull request's commands."""
 
-    def __init__(
-        self,
-        *,
-        token: str,
-        repository: str,
-        api_url: str = "https://api.github.com",
-        retries: int = 3,
-        max_wait: float = 60.0,
-        sleep: Callable[[float], None] = time.sleep,
-        session: requests.Session | None = None,
-    ) -> None:
+    def __init__(self, api: GitHubApi, repository: str, pr_number: int, bot_login: str) -> None:
+        self.api = api
         self.repository = repository
-        self.api_url = api_url.rstrip("/")
-        self.retries = retries
-        self.max_wait = max_wait
-        self.sleep = sleep
-        self.session = session or requests.Session()
-        self.session.headers.update(
-            {
-                "Authorization": f"Bearer {token}",
-                "Accept": "application/vnd.github+json",
-                "X-GitHub-Api-Version": API_VERSION,
-                "User-Agent": "nexus-autofix",
-            }
-        )
+        self.pr_number = pr_number
+        self.repo_path = f"/repos/{repository}"
+        self.sticky = StickyComment(api, repository, pr_number, bot_login, is_report_body)
 
-    # ---- transport ------------------------------------------------------------------------------
-
-    def _request(self, method: str, path: str, **kwargs: Any) -> requests.Response:
-        url = path if path.startswith("http") else f"{self.api_url}/repos/{self.repository}{path}"
-        for attempt in range(self.retries + 1):
-            try:
-                response = self.session.request(method, url, timeout=TIMEOUT_SECONDS, **kwargs)
-            except (requests.ConnectionError, requests.Timeout) as exc:
-                if attempt >= self.retries:
-                    raise NexusError("NEXUS-GITHUB-UNAVAILABLE", f"{method} {path}: {exc}") from None
-                self.sleep(min(2.0**attempt, self.max_wait))
-                continue
-            if response.status_code >= 500 and attempt < self.retries:
-                self.sleep(min(2.0**attempt, self.max_wait))
-                continue
-            if _is_rate_limited(response):
-                wait = float(response.headers.get("retry-after") or 60)
-                if wait > self.max_wait or attempt >= self.retries:
-                    raise NexusError("NEXUS-RATE-LIMITED", f"{method} {path}: rate limited (retry after {wait:g}s)")
-                self.sleep(wait)
-                continue
-            return self._checked(method, path, response)
-        raise NexusError("NEXUS-GITHUB-UNAVAILABLE", f"{method} {path}: no answer after {self.retries} retries")
-
-    @staticmethod
-    def _checked(method: str, path: str, response: requests.Response) -> requests.Response:
-        status = response.status_code
-        if status < 400:
-            return response
+    def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
         try:
-            detail = str(response.json().get("message") or "")
-        except ValueError:
-            detail = response.text[:200]
-        where = f"{method} {path} answered {status}: {detail}"
-        if status in (401, 403):
-            raise NexusError("NEXUS-TOKEN-FORBIDDEN", where)
-        if status >= 500:
-            raise NexusError("NEXUS-GITHUB-UNAVAILABLE", where)
-        raise NexusError("NEXUS-COMMAND-REFUSED", where, "GitHub refused the request; the message says why.")
+            return self.api.get(self.repo_path + path, params)
+        except GitHubCallError as err:
+            raise _nexus(err) from None
 
-    def _pages(self, path: str, params: Mapping[str, str], key: str | None) -> Iterator[dict[str, Any]]:
-        url: str | None = path
-        query: Mapping[str, str] | None = {**params, "per_page": "100"}
-        for _ in range(MAX_PAGES):
-            if url is None:
-                return
-            response = self._request("GET", url, params=query)
-            data = response.json()
-            yield from data[key] if key else data
-            url = response.links.get("next", {}).get("url")
-            query = None  # the next link carries the query
+    def _send(self, verb: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        try:
+            return self.api.send(verb, self.repo_path + path, body)
+        except GitHubCallError as err:
+            raise _nexus(err) from None
 
     # ---- reads ------------------------------------------------------------------------------------
 
     def permission(self, user: str) -> tuple[str, str | None]:
-        """(permission, role_name) of `user`. Calls: GET /repos/{owner}/{repo}/collaborators/{username}/permission"""
+        """(permission, role_name). Calls: GET /repos/{owner}/{repo}/collaborators/{username}/permission"""
         try:
-            data = self._request("GET", f"/collaborators/{quote(user, safe='')}/permission").json()
-        except NexusError as err:
-            if err.code == "NEXUS-COMMAND-REFUSED" and " 404:" in err.message:
-                return "none", None  # not a collaborator (and not a user GitHub knows)
-            raise
-        return str(data.get("permission") or "none"), data.get("role_name")
+            data = self.api.get(f"{self.repo_path}/collaborators/{quote(user, safe='')}/permission")
+        except GitHubCallError as err:
+            if err.failure.kind == "not-found":
+                return "none", None  # not a collaborator, or a login GitHub does not know
+            raise _nexus(err) from None
+        role = data.get("role_name")
+        return str(data.get("permission") or "none"), role if isinstance(role, str) else None
 
     def head_sha(self, pr_number: int) -> str:
         """The PR's current head commit. Calls: GET /repos/{owner}/{repo}/pulls/{pull_number}"""
-        data = self._request("GET", f"/pulls/{pr_number}").json()
+        data = self._get(f"/pulls/{pr_number}")
         return str(data["head"]["sha"])
 
     def failed_runs(self, head_sha: str) -> Sequence[RunRef]:
-        """Failed runs of a commit. Calls: GET /repos/{owner}/{repo}/actions/runs?head_sha=&status=failure"""
-        params = {"head_sha": head_sha, "status": "failure"}
-        return [
-            RunRef(int(r["id"]), str(r.get("name") or r.get("workflow_id") or ""), str(r.get("html_url") or ""))
-            for r in self._pages("/actions/runs", params, "workflow_runs")
-            if r.get("head_sha") == head_sha  # a commit reachable by several branches: keep the exact SHA
-        ]
+        """Failed runs of exactly this commit.
 
-    def comments(self, issue_number: int) -> Iterator[dict[str, Any]]:
-        """Calls: GET /repos/{owner}/{repo}/issues/{issue_number}/comments"""
-        return self._pages(f"/issues/{issue_number}/comments", {}, None)
+        Calls: GET /repos/{owner}/{repo}/actions/runs?head_sha={sha}&status=failure (paginated)
+        """
+        runs: list[RunRef] = []
+        try:
+            pages = self.api.pages(
+                f"{self.repo_path}/actions/runs", {"head_sha": head_sha, "status": "failure"}, max_pages=MAX_RUN_PAGES
+            )
+            for page in pages:
+                for r in page.get("workflow_runs", ()) if isinstance(page, dict) else ():
+                    if r.get("head_sha") == head_sha:
+                        runs.append(RunRef(int(r["id"]), str(r.get("name") or ""), str(r.get("html_url") or "")))
+        except GitHubCallError as err:
+            raise _nexus(err) from None
+        return runs
+
+    def report_comment(self) -> Post | None:
+        """Our sticky report comment (the oldest if a race left two). Calls: GET .../issues/{n}/comments"""
+        try:
+            found = self.sticky.find_all()
+        except GitHubCallError as err:
+            raise _nexus(err) from None
+        return found[0] if found else None
 
     # ---- writes -----------------------------------------------------------------------------------
 
-    def react(self, comment_id: int, content: str) -> int:
-        """200 = the reaction already existed, 201 = created.
-        Calls: POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions"""
-        return self._request("POST", f"/issues/comments/{comment_id}/reactions", json={"content": content}).status_code
+    def react(self, comment_id: int, content: str) -> None:
+        """GitHub answers 200 when the reaction already existed, 201 when created: both are fine here.
+
+        Calls: POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions
+        """
+        self._send("POST", f"/issues/comments/{comment_id}/reactions", {"content": content})
 
     def rerun_failed_jobs(self, run_id: int) -> None:
         """Calls: POST /repos/{owner}/{repo}/actions/runs/{run_id}/rerun-failed-jobs"""
-        self._request("POST", f"/actions/runs/{run_id}/rerun-failed-jobs")
+        self._send("POST", f"/actions/runs/{run_id}/rerun-failed-jobs")
 
     def dispatch(self, event_type: str, client_payload: Mapping[str, Any]) -> None:
         """Calls: POST /repos/{owner}/{repo}/dispatches (204 No Content)"""
-        self._request("POST", "/dispatches", json={"event_type": event_type, "client_payload": dict(client_payload)})
+        self._send("POST", "/dispatches", {"event_type": event_type, "client_payload": dict(client_payload)})
 
     def update_comment(self, comment_id: int, body: str) -> None:
         """Calls: PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}"""
-        self._request("PATCH", f"/issues/comments/{comment_id}", json={"body": body})
+        self._send("PATCH", f"/issues/comments/{comment_id}", {"body": body})
 
-    def create_comment(self, issue_number: int, body: str) -> int:
+    def reply(self, body: str) -> None:
         """Calls: POST /repos/{owner}/{repo}/issues/{issue_number}/comments"""
-        return int(self._request("POST", f"/issues/{issue_number}/comments", json={"body": body}).json()["id"])
+        self._send("POST", f"/issues/{self.pr_number}/comments", {"body": body})

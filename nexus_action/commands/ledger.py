@@ -10,13 +10,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from nexus_action.report.model import Snapshot
-
-# Enough to show recent activity; older entries go first (the comment has a 65,536-character limit).
-COMMAND_LOG_LIMIT = 20
-PROCESSED_IDS_LIMIT = 200
+from nexus_action.report.state import COMMAND_LOG_LIMIT, FixRequest, ReportState
+from nexus_action.report.state import PROCESSED_COMMENTS_LIMIT as PROCESSED_IDS_LIMIT
+from nexus_action.report.state import CommandRecord as StateCommandRecord
 
 
 @dataclass(frozen=True)
@@ -68,54 +66,27 @@ class Ledger:
         return dataclasses.replace(self, processed_comment_ids=(*ids, comment_id)[-PROCESSED_IDS_LIMIT:])
 
 
-def _get(obj: Any, name: str, default: Any) -> Any:
-    if isinstance(obj, Mapping):
-        return obj.get(name, default)
-    return getattr(obj, name, default)
-
-
-def from_report_state(state: Any) -> Ledger:
-    """The commands' view of a ReportState (records may be dataclasses or plain dicts)."""
-    snapshot = _get(state, "snapshot", None)
-    if isinstance(snapshot, Mapping):
-        snapshot = Snapshot.from_dict(dict(snapshot))
+def from_report_state(state: ReportState) -> Ledger:
+    """The commands' view of the report's state."""
     return Ledger(
-        snapshot=snapshot if isinstance(snapshot, Snapshot) else None,
-        muted=bool(_get(state, "muted", False)),
-        retries_by_sha={str(k): int(v) for k, v in dict(_get(state, "retries_by_sha", {}) or {}).items()},
-        fix_requests=tuple(
-            FixRecord(
-                str(_get(r, "fingerprint", "")),
-                str(_get(r, "agent", "")),
-                str(_get(r, "at", "")),
-                bool(_get(r, "dispatched", False)),
-            )
-            for r in _get(state, "fix_requests", ()) or ()
-        ),
-        breaker_open=bool(_get(state, "breaker_open", False)),
-        command_log=tuple(
-            CommandRecord(
-                str(_get(r, "at", "")),
-                str(_get(r, "user", "")),
-                str(_get(r, "command", "")),
-                str(_get(r, "result", "")),
-            )
-            for r in _get(state, "command_log", ()) or ()
-        ),
-        processed_comment_ids=tuple(int(i) for i in _get(state, "processed_comment_ids", ()) or ()),
+        snapshot=state.latest,
+        muted=state.muted,
+        retries_by_sha=dict(state.retries_by_sha),
+        fix_requests=tuple(FixRecord(r.fingerprint, r.agent, r.at, r.dispatched) for r in state.fix_requests),
+        breaker_open=state.breaker_open,
+        command_log=tuple(CommandRecord(r.at, r.user, r.command, r.result) for r in state.command_log),
+        processed_comment_ids=state.processed_comment_ids,
     )
 
 
-def into_report_state(state: Any, ledger: Ledger, fix_record_type: Any = None, command_record_type: Any = None) -> Any:
-    """A copy of `state` carrying the ledger's values; the snapshot and everything else are left alone."""
-    fix_type = fix_record_type or dict
-    log_type = command_record_type or dict
+def into_report_state(state: ReportState, ledger: Ledger) -> ReportState:
+    """A copy of `state` carrying the ledger's values; the snapshot, history and the rest are left alone."""
     return dataclasses.replace(
         state,
         muted=ledger.muted,
         retries_by_sha=dict(ledger.retries_by_sha),
-        fix_requests=tuple(fix_type(**dataclasses.asdict(r)) for r in ledger.fix_requests),
+        fix_requests=tuple(FixRequest(r.fingerprint, r.agent, r.at, r.dispatched) for r in ledger.fix_requests),
         breaker_open=ledger.breaker_open,
-        command_log=tuple(log_type(**dataclasses.asdict(r)) for r in ledger.command_log),
+        command_log=tuple(StateCommandRecord(r.at, r.user, r.command, r.result) for r in ledger.command_log),
         processed_comment_ids=tuple(ledger.processed_comment_ids),
-    )
+    ).bounded()

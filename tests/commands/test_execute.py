@@ -4,7 +4,7 @@ import dataclasses
 from datetime import timedelta
 
 from nexus_action.commands.execute import Outcome, RunRef, execute, latest_failed_per_workflow
-from nexus_action.commands.ledger import FixRecord, Ledger
+from nexus_action.commands.ledger import COMMAND_LOG_LIMIT, FixRecord, Ledger
 from nexus_action.commands.parse import parse_commands
 from nexus_action.settings import Settings
 from tests.commands.builders import HEAD, NEW_HEAD, NOW, FakeOps, requester, snapshot
@@ -210,9 +210,9 @@ def test_explain_replies_with_blockers_and_evidence() -> None:
 
 def test_log_entries_are_bounded() -> None:
     ledger = Ledger()
-    for _ in range(5):
+    for _ in range(6):
         ledger = run("\n".join(["/nexus status"] * 10), ledger, FakeOps()).ledger
-    assert len(ledger.command_log) == 20
+    assert len(ledger.command_log) == COMMAND_LOG_LIMIT
 
 
 def test_latest_failed_per_workflow_keeps_newest() -> None:
