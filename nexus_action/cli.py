@@ -6,6 +6,7 @@ Each subcommand imports only what it needs, so `classify` never loads PyGithub o
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -13,10 +14,14 @@ import tempfile
 import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
+from nexus_action import __version__
 from nexus_action.errors import NexusError
-from nexus_action.settings import Settings, load_settings
+from nexus_action.settings import OPTIONS_BY_ATTR, Settings, load_settings
+
+if TYPE_CHECKING:
+    from nexus_action.context import RunContext
 
 EXIT_OK = 0
 EXIT_INTERNAL = 70
@@ -26,7 +31,11 @@ def _add_classify(sub: Any) -> None:
     p = sub.add_parser(
         "classify",
         help="classify one failed job's log",
-        description="Say which domain, agent and kind of failure a log shows, and the line to read first.",
+        description="Say which domain, agent and kind of failure a log shows, and the line to read first.\n"
+        "Works offline on any log file; nothing is sent anywhere.",
+        epilog="examples:\n  nexus-autofix classify build.log\n"
+        "  gh run view 123 --log-failed | nexus-autofix classify - --json",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("log", help="path of the log file (GitHub Actions or any CI), or - for standard input")
     p.add_argument("--workflow", help="workflow name, a routing signal")
@@ -40,7 +49,7 @@ def _add_classify(sub: Any) -> None:
 def _add_run_context_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("run context (defaults come from the GITHUB_* variables)")
     g.add_argument("--event", metavar="FILE", help="webhook payload JSON (default: $GITHUB_EVENT_PATH)")
-    g.add_argument("--event-name", help="event name (default: $GITHUB_EVENT_NAME, else guessed from --event)")
+    g.add_argument("--event-name", help="event name (default: guessed from --event, else $GITHUB_EVENT_NAME)")
     g.add_argument("--repo", metavar="OWNER/NAME", help="repository (default: $GITHUB_REPOSITORY)")
     g.add_argument("--run-id", type=int, help="workflow run id (default: $GITHUB_RUN_ID)")
     g.add_argument("--run-attempt", type=int, help="run attempt (default: $GITHUB_RUN_ATTEMPT)")
@@ -56,8 +65,11 @@ def _add_report(sub: Any) -> None:
     p = sub.add_parser(
         "report",
         help="classify the run's failed jobs and deliver the sticky report",
-        description="The main job: gather failed jobs, classify, render, and deliver "
+        description="The main job: gather failed jobs, classify, render, and deliver\n"
         "(comment -> fallback issue -> webhook). With --dry-run, nothing leaves the machine.",
+        epilog="examples:\n  nexus-autofix report                      # inside GitHub Actions\n"
+        "  nexus-autofix report --dry-run --event event.json --log build=build.log --out out/",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_run_context_args(p)
     p.add_argument(
@@ -80,7 +92,10 @@ def _add_command(sub: Any) -> None:
     p = sub.add_parser(
         "command",
         help="handle /nexus slash commands from an issue_comment event",
-        description="Parse /nexus commands in a PR comment, check the author's permission, and act.",
+        description="Parse /nexus commands in a PR comment (retry, fix, explain, status, mute, unmute,\n"
+        "help), check the author's permission, and act.",
+        epilog="example (in a workflow on: issue_comment):\n  nexus-autofix command",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     _add_run_context_args(p)
 
@@ -89,7 +104,8 @@ def _add_settings(sub: Any) -> None:
     p = sub.add_parser(
         "settings",
         help="show the effective settings and where each came from",
-        description="Resolve inputs, AUTOFIX_* variables, the config file and defaults; secrets are masked.",
+        description="Resolve inputs, AUTOFIX_* variables, the config file and defaults; secrets are masked. "
+        "Precedence: input (INPUT_*) > AUTOFIX_* variable > config file > default.",
     )
     p.add_argument("--config", metavar="PATH", help="repository config (default: .github/nexus.yml)")
 
@@ -98,9 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="nexus-autofix",
         description="NEXUS AutoFix: classify failed CI jobs, keep one sticky PR report, never lose it.",
-        epilog="Error codes and remedies: docs/error-codes.md",
+        epilog="Run `nexus-autofix COMMAND --help` for a command's options. "
+        "Error codes and remedies: docs/error-codes.md",
     )
-    parser.add_argument("--version", action="version", version="%(prog)s 0.1.0")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_classify(sub)
     _add_report(sub)
@@ -113,15 +130,50 @@ def settings_from(env: Mapping[str, str], config_arg: str | None) -> Settings:
     """Settings from the environment plus the config file (schema-checked) when it exists."""
     from nexus_action.config_file import read_config
 
+    default = str(OPTIONS_BY_ATTR["config_path"].default)
     path = (
         config_arg
-        or env.get("INPUT_CONFIG-PATH")
-        or env.get("INPUT_CONFIG_PATH")
-        or env.get("AUTOFIX_CONFIG_PATH")
-        or ".github/nexus.yml"
+        or env.get("INPUT_CONFIG-PATH", "").strip()
+        or env.get("INPUT_CONFIG_PATH", "").strip()
+        or env.get("AUTOFIX_CONFIG_PATH", "").strip()
+        or default
     )
-    config = read_config(Path(path), required=bool(config_arg))
+    # A path someone chose must exist; only the conventional default may be absent.
+    config = read_config(Path(path), required=path != default)
     return load_settings(env, config)
+
+
+def load_run_context(args: argparse.Namespace, env: Mapping[str, str]) -> RunContext:
+    """The RunContext for `report` / `command`: the event file and GITHUB_* variables, with flags on top.
+
+    With `--event` on a laptop the event name is guessed from the payload unless `--event-name` says it.
+    """
+    from nexus_action.context import guess_event_name, load_event, parse_context, with_overrides
+
+    event_arg = getattr(args, "event", None)
+    payload = load_event(event_arg or env.get("GITHUB_EVENT_PATH", "").strip() or None)
+    name = getattr(args, "event_name", None) or ""
+    if not name and event_arg:
+        name = guess_event_name(payload) or ""
+    name = name or env.get("GITHUB_EVENT_NAME", "").strip()
+    if not name:
+        raise NexusError(
+            "NEXUS-EVENT-INVALID",
+            f"cannot tell which event {event_arg!r} is from; pass --event-name",
+            "Pass --event-name (for example workflow_run or pull_request).",
+        )
+    overlay = {**env, "GITHUB_EVENT_NAME": name}
+    if getattr(args, "repo", None):
+        overlay["GITHUB_REPOSITORY"] = args.repo
+    context = parse_context(overlay, payload)
+    return with_overrides(
+        context,
+        sha=getattr(args, "sha", None),
+        pr=getattr(args, "pr", None),
+        run_id=getattr(args, "run_id", None),
+        run_attempt=getattr(args, "run_attempt", None),
+        repository=getattr(args, "repo", None),
+    )
 
 
 def _run_classify(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> int:
@@ -204,6 +256,11 @@ def _write_traceback(env: Mapping[str, str]) -> str:
         return "(could not be written)"
 
 
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 300 else text[:299] + "…"
+
+
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     """Run the CLI; returns the exit code. Errors become one clean message, never a bare traceback."""
     env = dict(os.environ) if env is None else env
@@ -216,7 +273,17 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130
+    except BrokenPipeError:
+        # `nexus-autofix classify x.log | head`: the reader left; that is not our error. Point stdout at
+        # devnull so the interpreter's final flush does not print a second BrokenPipeError.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Exception as exc:
         where = _write_traceback(env)
-        sys.stderr.write(f"error NEXUS-INTERNAL: unexpected {type(exc).__name__}: {exc}\n  full traceback: {where}\n")
+        sys.stderr.write(
+            f"error NEXUS-INTERNAL: unexpected {type(exc).__name__}: {_one_line(exc)}\n"
+            f"  full traceback: {where}\n"
+            f"  hint: this is a bug in NEXUS AutoFix; please report it with that file.\n"
+        )
         return EXIT_INTERNAL

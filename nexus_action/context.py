@@ -419,9 +419,14 @@ def with_overrides(
     pr: int | None = None,
     run_id: int | None = None,
     run_attempt: int | None = None,
+    repository: str | None = None,
 ) -> RunContext:
     """The context with command-line values put over what the event said (a laptop re-run of a CI case)."""
     changes: dict[str, Any] = {}
+    if repository:
+        if "/" not in repository.strip("/"):
+            raise NexusError("NEXUS-INPUT-INVALID", f"--repo must be owner/name; got {repository!r}")
+        changes["repository"] = repository.strip("/")
     if sha:
         changes["head_sha"] = sha
     if pr is not None:

@@ -389,3 +389,11 @@ def test_with_overrides_puts_cli_values_first() -> None:
     new = with_overrides(ctx, sha="a" * 40, pr=7, run_id=5, run_attempt=1)
     assert (new.head_sha, new.pr_numbers, new.run_id, new.run_attempt) == ("a" * 40, (7, 42), 5, 1)
     assert with_overrides(ctx, pr=42).pr_numbers == (42,)
+
+
+def test_with_overrides_repository() -> None:
+    ctx = parse_context(_env("push"), _examples("push")[4])
+    assert with_overrides(ctx, repository="me/fork").repository == "me/fork"
+    with pytest.raises(NexusError, match="owner/name") as info:
+        with_overrides(ctx, repository="justname")
+    assert info.value.code == "NEXUS-INPUT-INVALID"

@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+import pytest
+
+from nexus_action import cli
+from nexus_action.errors import NexusError
+
+ROOT = Path(__file__).resolve().parent.parent
+EVENTS = ROOT / "tests" / "data" / "events"
+
+
+def _run(argv: list[str], env: dict[str, str] | None = None) -> int:
+    return cli.main(argv, env if env is not None else {})
+
+
+@pytest.mark.parametrize(
+    ("argv", "must_say"),
+    [
+        ([], ["classify", "report", "command", "settings", "docs/error-codes.md"]),
+        (["classify"], ["domain, agent and kind", "--json", "--changed-files", "examples:"]),
+        (["report"], ["comment -> fallback issue -> webhook", "--dry-run", "--event", "--log", "examples:"]),
+        (["command"], ["/nexus", "permission", "--event"]),
+        (["settings"], ["Precedence", "AUTOFIX_*", "masked"]),
+    ],
+)
+def test_help_explains_each_command(argv: list[str], must_say: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        _run([*argv, "--help"])
+    assert info.value.code == 0
+    text = capsys.readouterr().out
+    for phrase in must_say:
+        assert phrase in text
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        _run(["--version"])
+    assert capsys.readouterr().out.strip() == "nexus-autofix 0.1.0"
+
+
+def test_no_command_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        _run([])
+    assert info.value.code == 2
+    assert "COMMAND" in capsys.readouterr().err
+
+
+def test_unexpected_exception_prints_one_line_and_the_traceback_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def broken(args: argparse.Namespace, env: Any, out: TextIO) -> int:
+        raise RuntimeError("job\nname  failed")
+
+    monkeypatch.setitem(cli.HANDLERS, "settings", broken)
+    code = _run(["settings"], {"RUNNER_TEMP": str(tmp_path)})
+    err = capsys.readouterr().err
+    assert code == 70
+    first, where, hint = err.splitlines()
+    assert first == "error NEXUS-INTERNAL: unexpected RuntimeError: job name failed"
+    assert "Traceback" not in err
+    path = Path(where.removeprefix("  full traceback: "))
+    assert path.parent == tmp_path
+    assert "RuntimeError" in path.read_text(encoding="utf-8")
+    assert "in broken" in path.read_text(encoding="utf-8")
+    assert "bug" in hint
+
+
+def test_nexus_error_is_rendered_with_its_exit_code(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def forbidden(args: argparse.Namespace, env: Any, out: TextIO) -> int:
+        raise NexusError("NEXUS-TOKEN-FORBIDDEN", "403 on POST /repos/o/r/issues/1/comments")
+
+    monkeypatch.setitem(cli.HANDLERS, "settings", forbidden)
+    assert _run(["settings"]) == 3
+    err = capsys.readouterr().err
+    assert err.startswith("error NEXUS-TOKEN-FORBIDDEN: 403 on POST")
+    assert "hint: Grant the workflow" in err
+
+
+def test_keyboard_interrupt_exits_130(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    def interrupted(args: argparse.Namespace, env: Any, out: TextIO) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setitem(cli.HANDLERS, "settings", interrupted)
+    assert _run(["settings"]) == 130
+
+
+def test_settings_command_shows_sources_and_masks_secrets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "nexus.yml"
+    config.write_text("history_limit: 5\n", encoding="utf-8")
+    env = {"GITHUB_TOKEN": "ghs_supersecret", "INPUT_DRY-RUN": "true"}
+    assert _run(["settings", "--config", str(config)], env) == 0
+    out = capsys.readouterr().out
+    assert "ghs_supersecret" not in out
+    lines = {line.split()[0]: line for line in out.splitlines()}
+    assert "***" in lines["AUTOFIX_GITHUB_TOKEN"]
+    assert lines["AUTOFIX_DRY_RUN"].split()[1:] == ["true", "[input]"]
+    assert lines["AUTOFIX_HISTORY_LIMIT"].split()[1:] == ["5", "[config]"]
+    assert lines["AUTOFIX_HTTP_RETRIES"].split()[1:] == ["3", "[default]"]
+
+
+def test_bad_setting_exits_2_with_the_variable_named(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run(["settings"], {"AUTOFIX_DRY_RUN": "maybe"}) == 2
+    assert "AUTOFIX_DRY_RUN must be one of true, false" in capsys.readouterr().err
+
+
+def test_a_chosen_config_path_must_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run(["settings"], {"INPUT_CONFIG-PATH": str(tmp_path / "nope.yml")}) == 2
+    assert "does not exist" in capsys.readouterr().err
+
+
+def test_the_default_config_path_may_be_absent(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert _run(["settings"]) == 0
+
+
+def _args(**given: Any) -> argparse.Namespace:
+    values = {"event": None, "event_name": None, "repo": None, "run_id": None, "run_attempt": None}
+    values.update(sha=None, pr=None)
+    values.update(given)
+    return argparse.Namespace(**values)
+
+
+def test_load_run_context_guesses_the_event_of_a_file_given_on_a_laptop() -> None:
+    path = EVENTS / "derived" / "workflow_run.fork_pr.json"
+    ctx = cli.load_run_context(_args(event=str(path), pr=77), {"GITHUB_EVENT_NAME": "push"})
+    assert ctx.event_name == "workflow_run"  # the file's, not the runner's
+    assert ctx.is_fork is True
+    assert ctx.pr_numbers == (77,)
+
+
+def test_load_run_context_from_the_runner_variables() -> None:
+    env = {"GITHUB_EVENT_PATH": str(EVENTS / "derived" / "issue_comment.retry_on_pr.json")}
+    env["GITHUB_EVENT_NAME"] = "issue_comment"
+    ctx = cli.load_run_context(_args(repo="me/mine", sha="b" * 40), env)
+    assert ctx.comment is not None
+    assert (ctx.repository, ctx.head_sha) == ("me/mine", "b" * 40)
+
+
+def test_load_run_context_needs_a_name_it_cannot_guess(tmp_path: Path) -> None:
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps({"zen": "hi"}), encoding="utf-8")
+    with pytest.raises(NexusError, match="--event-name") as info:
+        cli.load_run_context(_args(event=str(path)), {})
+    assert info.value.code == "NEXUS-EVENT-INVALID"
+    ctx = cli.load_run_context(_args(event=str(path), event_name="workflow_dispatch", repo="a/b"), {})
+    assert ctx.event_name == "workflow_dispatch"
+
+
+def test_missing_event_file_is_a_clean_error() -> None:
+    with pytest.raises(NexusError) as info:
+        cli.load_run_context(_args(), {})
+    assert info.value.code == "NEXUS-EVENT-INVALID"
+
+
+def test_classify_path_imports_no_network_or_schema_libraries() -> None:
+    # PyGithub alone costs ~0.4 s of import; `classify` is the CLI's hot path and must stay light.
+    code = (
+        "import sys, nexus_action, nexus_action.cli, nexus_action.classify, nexus_action.classify.command\n"
+        "from nexus_action.cli import build_parser\n"
+        "build_parser()\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('github', 'requests', 'jsonschema', 'urllib3'))\n"
+        "print(','.join(heavy))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert result.stdout.strip() == ""
