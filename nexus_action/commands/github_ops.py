@@ -6,6 +6,7 @@ stable codes, so the command logic can fail one command and carry on with the ne
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import quote
@@ -116,3 +117,28 @@ class GitHubCommandOps:
     def reply(self, body: str) -> None:
         """Calls: POST /repos/{owner}/{repo}/issues/{issue_number}/comments"""
         self._send("POST", f"/issues/{self.pr_number}/comments", {"body": body})
+
+    def create_report(self, body: str, retries: int) -> None:
+        """The sticky comment when no report exists yet, so counts and the Commands log persist.
+
+        Calls: POST /repos/{owner}/{repo}/issues/{issue_number}/comments (re-listing first on 5xx, see StickyComment)
+        """
+        try:
+            self.sticky.create(body, retries)
+        except GitHubCallError as err:
+            raise _nexus(err) from None
+
+    def repo_file(self, path: str) -> str | None:
+        """A text file from the default branch (never the PR's code), or None when it does not exist.
+
+        Calls: GET /repos/{owner}/{repo}/contents/{path}
+        """
+        try:
+            data = self.api.get(f"{self.repo_path}/contents/{quote(path)}")
+        except GitHubCallError as err:
+            if err.failure.kind == "not-found":
+                return None
+            raise _nexus(err) from None
+        if not isinstance(data, dict) or data.get("encoding") != "base64":
+            return None
+        return base64.b64decode(str(data.get("content") or "")).decode("utf-8", "replace")

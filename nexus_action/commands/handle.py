@@ -1,13 +1,284 @@
-"""Slash commands from issue_comment events: gate, acknowledge, act."""
+"""Slash commands from issue_comment events: gate, acknowledge, act, record. The CLI entry is `run_command`.
+
+One comment is handled as: parse -> sender check -> 👀 -> read the sticky report's state -> permission ->
+run the commands -> record them in the report's Commands section (creating the report comment when there is
+none yet, so counts persist) -> one reply comment only for help / explain / unknown commands -> 🚀 or 😕.
+"""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
-from typing import TextIO
+import json
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TextIO
 
+from nexus_action.commands.execute import CommandResult, Outcome, Requester, execute
+from nexus_action.commands.fix_request import TEMPLATE_FOLDER
+from nexus_action.commands.gate import GateDecision, check_sender, effective_permission
+from nexus_action.commands.ledger import CommandRecord, Ledger, from_report_state, into_report_state
+from nexus_action.commands.parse import ParsedComment, parse_commands
+from nexus_action.commands.plan import CommentOps
+from nexus_action.context import CommentInfo, RunContext
+from nexus_action.errors import NexusError
+from nexus_action.report.redact import sanitize
+from nexus_action.report.state import ReportState, read_state
 from nexus_action.settings import Settings
+
+AGENT_TEMPLATE_NAMES = ("rex", "blaze", "bolt", "atlas")
+
+
+@dataclass(frozen=True)
+class Handled:
+    """What happened to one comment, for outputs, the step summary and tests."""
+
+    status: str  # ok | refused | failed | ignored | duplicate
+    reason: str = ""
+    results: tuple[CommandResult, ...] = ()
+    outcome: Outcome | None = None
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+    def outputs(self) -> dict[str, object]:
+        fixes = self.outcome.fix_requests if self.outcome else ()
+        return {
+            "command-status": self.status,
+            "commands": json.dumps(
+                [{"command": r.command.text, "status": r.status, "message": r.message} for r in self.results]
+            ),
+            "fix-request": json.dumps(fixes[-1]) if fixes else "",
+            "fix-agent": str(fixes[-1]["agent"]) if fixes else "",
+            "retried-runs": json.dumps(list(self.outcome.retried_runs) if self.outcome else []),
+        }
+
+
+def _iso(now: datetime) -> str:
+    return now.isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _refuse_all(parsed: ParsedComment, ledger: Ledger, login: str, reason: str, now: datetime) -> Outcome:
+    results = tuple(CommandResult(cmd, "refused", reason) for cmd in parsed.commands)
+    for r in results:
+        ledger = ledger.with_log(CommandRecord(_iso(now), login, r.command.text[:100], f"refused: {reason}"[:300]))
+    return Outcome(results, ledger)
+
+
+def load_templates(ops: CommentOps, agents: Sequence[str], workspace: Path | None) -> dict[str, str]:
+    """Repo overrides of the prompt templates: the checked-out workspace first, else the default branch."""
+    found: dict[str, str] = {}
+    for agent in {a.lower() for a in agents}:
+        relative = f"{TEMPLATE_FOLDER}/{agent}.md"
+        local = workspace / relative if workspace else None
+        if local is not None and local.is_file():
+            found[agent] = local.read_text(encoding="utf-8", errors="replace")
+            continue
+        text = ops.repo_file(relative)
+        if text:
+            found[agent] = text
+    return found
+
+
+def _reply_text(parsed: ParsedComment, outcome: Outcome, secrets: Sequence[str]) -> str:
+    parts = [outcome.reply] if outcome.reply else []
+    if parsed.dropped:
+        parts.append(
+            f"_{parsed.dropped} more `/nexus` lines were not run: at most {len(parsed.commands)} per comment._"
+        )
+    if not parts:
+        return ""
+    # Our own text plus sanitised log lines; make sure nothing in it can ping or leak.
+    return sanitize("\n\n".join(parts), secrets)
+
+
+def handle_comment(
+    ctx: RunContext,
+    comment: CommentInfo,
+    ops: CommentOps,
+    settings: Settings,
+    *,
+    now: datetime,
+    workspace: Path | None = None,
+) -> Handled:
+    """Handle one issue_comment. Every GitHub call goes through `ops` (real, or a dry-run plan)."""
+    parsed = parse_commands(comment.body)
+    if not parsed.commands:
+        return Handled("ignored", "the comment has no /nexus command")
+    sender: GateDecision = check_sender(comment, settings)
+    if sender.silent:
+        return Handled("ignored", sender.reason)
+    warnings: list[str] = []
+    _react(ops, comment.id, "eyes", warnings)
+    report = ops.report_comment()
+    state, state_warnings = read_state(report.body) if report else (ReportState(), [])
+    warnings.extend(state_warnings)
+    ledger = from_report_state(state)
+    if comment.id in ledger.processed_comment_ids:
+        # GitHub redelivered the event, or the job was re-run: the commands already ran once.
+        return Handled("duplicate", f"comment {comment.id} was already handled", warnings=tuple(warnings))
+    pr_number = comment.issue_number
+    if not sender.allowed:
+        outcome = _refuse_all(parsed, ledger, comment.author, sender.reason, now)
+    else:
+        level = effective_permission(*ops.permission(comment.author))
+        who = Requester(
+            login=comment.author,
+            permission=level,
+            comment_id=comment.id,
+            comment_url=comment.url,
+            pr_number=pr_number,
+            pr_url=f"{ctx.server_url}/{ctx.repository}/pull/{pr_number}",
+            now=now,
+        )
+        templates: dict[str, str] = {}
+        if any(c.name == "fix" for c in parsed.commands) and ledger.snapshot:
+            agents = [j.classification.agent for j in ledger.snapshot.jobs]
+            templates = load_templates(ops, agents, workspace)
+        outcome = execute(parsed.commands, ledger, who=who, ops=ops, settings=settings, templates=templates)
+    new_state = into_report_state(state, outcome.ledger.with_processed(comment.id))
+    _record(ops, report.id if report else None, new_state, settings, warnings)
+    reply = _reply_text(parsed, outcome, settings.secret_values())
+    if reply:
+        try:
+            ops.reply(reply)
+        except NexusError as err:
+            warnings.append(f"could not post the reply: {err.message}")
+    _react(ops, comment.id, "rocket" if outcome.ok else "confused", warnings)
+    status = "ok" if outcome.ok else ("failed" if any(r.status == "failed" for r in outcome.results) else "refused")
+    return Handled(status, "", outcome.results, outcome, tuple(warnings))
+
+
+def _record(
+    ops: CommentOps, report_id: int | None, state: ReportState, settings: Settings, warnings: list[str]
+) -> None:
+    """Write the Commands log (and counts) into the sticky report; create it when there is none yet."""
+    from nexus_action.report import render_comment
+
+    body = render_comment(state, settings=settings)
+    try:
+        if report_id is None:
+            ops.create_report(body, settings.http_retries)
+        else:
+            ops.update_comment(report_id, body)
+    except NexusError as err:
+        warnings.append(f"could not update the report comment: {err.message}")
+
+
+def _react(ops: CommentOps, comment_id: int, content: str, warnings: list[str]) -> None:
+    try:
+        ops.react(comment_id, content)
+    except NexusError as err:
+        # An acknowledgement that failed must not stop the command itself.
+        warnings.append(f"could not react {content}: {err.message}")
+
+
+# ---- the CLI edge ---------------------------------------------------------------------------------------
+
+
+def _context(args: argparse.Namespace, env: Mapping[str, str]) -> RunContext:
+    from nexus_action.context import load_event, parse_context
+
+    merged = dict(env)
+    payload = load_event(args.event or env.get("GITHUB_EVENT_PATH"))
+    merged["GITHUB_EVENT_NAME"] = (
+        args.event_name
+        or env.get("GITHUB_EVENT_NAME")
+        or ("issue_comment" if "comment" in payload and "issue" in payload else "")
+    )
+    if args.repo:
+        merged["GITHUB_REPOSITORY"] = args.repo
+    return parse_context(merged, payload)
+
+
+def _out_dir(args: argparse.Namespace, env: Mapping[str, str], settings: Settings) -> Path:
+    if args.out or settings.out_dir:
+        return Path(args.out or settings.out_dir)
+    runner_temp = env.get("RUNNER_TEMP")
+    return Path(runner_temp) / "nexus-autofix" if runner_temp else Path("out")
+
+
+def _make_ops(
+    ctx: RunContext, comment: CommentInfo, settings: Settings, args: argparse.Namespace, dry_run: bool
+) -> tuple[CommentOps, Any]:
+    from nexus_action.commands.plan import OfflineReads, PlannedOps
+
+    reads: Any
+    if settings.github_token:
+        from nexus_action.commands.github_ops import GitHubCommandOps
+        from nexus_action.github.client import connect
+
+        api = connect(settings, ctx.api_url, sleep=time.sleep, clock=time.time, random_fn=_jitter)
+        reads = GitHubCommandOps(api, ctx.repository, comment.issue_number, settings.bot_login)
+        if not dry_run:
+            return reads, None
+    elif not dry_run:
+        from nexus_action.settings import require_token
+
+        require_token(settings)
+    else:
+        previous = Path(args.previous).read_text(encoding="utf-8") if args.previous else None
+        snapshot = from_report_state(read_state(previous)[0]).snapshot if previous else None
+        reads = OfflineReads(ctx.repository, comment.issue_number, comment.author_association, previous, snapshot)
+    planned = PlannedOps(reads, ctx.repository, comment.issue_number, offline=not settings.github_token)
+    return planned, planned
+
+
+def _jitter() -> float:
+    import random
+
+    return random.random()  # noqa: S311 - retry jitter, not security
 
 
 def run_command(args: argparse.Namespace, env: Mapping[str, str], settings: Settings, out: TextIO) -> int:
-    raise NotImplementedError("slash commands land with issue 8")
+    """`nexus-autofix command`: handle the /nexus commands of one issue_comment event."""
+    from nexus_action.actions_io import RunnerIO
+
+    ctx = _context(args, env)
+    comment = ctx.comment
+    if ctx.event_name != "issue_comment" or comment is None:
+        raise NexusError(
+            "NEXUS-EVENT-UNSUPPORTED",
+            f"mode command handles issue_comment events; got {ctx.event_name!r}",
+            "Run mode: command from an `on: issue_comment` workflow (docs/examples/slash-commands.yml).",
+        )
+    dry_run = bool(args.dry_run or settings.dry_run)
+    out_dir = _out_dir(args, env, settings)
+    io = RunnerIO(env, out, out_dir=out_dir)
+    for secret in settings.secret_values():
+        io.add_mask(secret)
+    if ctx.action not in ("", "created"):
+        # Re-running commands because someone fixed a typo in an old comment would surprise everyone.
+        handled = Handled("ignored", f"comment {ctx.action}: only new comments run commands")
+        plan = None
+    else:
+        ops, plan = _make_ops(ctx, comment, settings, args, dry_run)
+        workspace = Path(env["GITHUB_WORKSPACE"]) if env.get("GITHUB_WORKSPACE") else None
+        handled = handle_comment(ctx, comment, ops, settings, now=datetime.now(timezone.utc), workspace=workspace)
+    if dry_run:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        document = {
+            "mode": "command",
+            "dry_run": True,
+            "status": handled.status,
+            "reason": handled.reason,
+            "requests": plan.requests if plan else [],
+            "results": json.loads(str(handled.outputs()["commands"])),
+        }
+        (out_dir / "plan.json").write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+    io.set_outputs(handled.outputs())
+    io.append_summary(_summary(handled))
+    for warning in handled.warnings:
+        io.annotate("warning", warning)
+    if handled.status == "failed" and settings.fail_on_error:
+        return 3
+    return 0
+
+
+def _summary(handled: Handled) -> str:
+    lines = ["### NEXUS AutoFix commands", ""]
+    if not handled.results:
+        lines.append(f"Nothing run: {handled.reason}.")
+    for r in handled.results:
+        lines.append(f"- `{r.command.text}`: **{r.status}**: {r.message}")
+    return "\n".join(lines) + "\n"
