@@ -17,7 +17,8 @@ $(STAMP): $(BIN)/python pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/python -m nexus_action report --dry-run --event examples/demo/event.json \
-		--log "examples/demo/rust-clippy.log" --out out/demo --print comment
+		--log "clippy=examples/demo/clippy.log" --log "unit-tests=examples/demo/pytest.log" \
+		--out out/demo --print comment
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -38,7 +39,8 @@ golden: $(STAMP)
 # Refresh the hash-pinned runtime lock from pyproject.toml.
 lock: $(STAMP)
 	$(BIN)/python -m pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe -o requirements.lock pyproject.toml
+	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links \
+		-o requirements.lock pyproject.toml
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/accuracy.py

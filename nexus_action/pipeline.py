@@ -1,13 +1,283 @@
-"""The main job: context -> gather -> classify -> report -> deliver -> outputs."""
+"""The main job: context -> guards -> classify -> report -> deliver -> outputs.
+
+This is an edge: it reads files, the clock and the runner's environment, then hands plain data to the pure
+core (`classify`, `report`). With --dry-run nothing leaves the machine: the report, the outputs, the webhook
+payloads and the plan of GitHub requests are written to the --out folder instead.
+
+Choices where the issue is silent:
+- No --event file: a minimal payload is made from the flags (`--pr` gives a pull_request event, else
+  workflow_dispatch), so a laptop run needs nothing but `--repo` and `--log`.
+- A dry run of a failed run needs at least one --log (it cannot download logs); a missing --log file is a
+  NEXUS-INPUT-INVALID error rather than a silently empty report.
+- The step summary is written on every path, including "the guards said no" (with the reason).
+"""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
-from typing import TextIO
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TextIO
 
+from nexus_action.classify.model import Classification
+from nexus_action.context import RunContext, parse_context, with_overrides
+from nexus_action.errors import NexusError
+from nexus_action.report.model import FailedJob, Snapshot
 from nexus_action.settings import Settings
 
+Classify = Callable[..., Classification]
+PAYLOAD_FORMATS = ("json", "slack_blocks", "teams_adaptive", "teams_messagecard")
 
-def run_report(args: argparse.Namespace, env: Mapping[str, str], settings: Settings, out: TextIO) -> int:
-    raise NotImplementedError("the report lands with issue 4")
+
+@dataclass(frozen=True)
+class LogArg:
+    job: str
+    path: Path
+
+
+def utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def parse_log_args(values: Sequence[str]) -> list[LogArg]:
+    """`[JOB=]PATH`: the job name defaults to the file stem; a path that itself holds `=` still works."""
+    logs = []
+    for value in values:
+        job, sep, path = value.partition("=")
+        if sep and job.strip() and path and not Path(value).exists():
+            logs.append(LogArg(job.strip(), Path(path)))
+        else:
+            logs.append(LogArg(Path(value).stem, Path(value)))
+    for log in logs:
+        if not log.path.is_file():
+            raise NexusError(
+                "NEXUS-INPUT-INVALID",
+                f"--log {str(log.path)!r} is not a readable file",
+                "Pass --log [JOB_NAME=]PATH with the path of a saved job log.",
+            )
+    return logs
+
+
+def _synthesized_payload(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
+    repo = args.repo or env.get("GITHUB_REPOSITORY", "")
+    payload: dict[str, Any] = {"repository": {"full_name": repo}} if repo else {}
+    if args.pr is not None:
+        payload["pull_request"] = {"number": args.pr, "head": {"sha": args.sha or ""}}
+        return "pull_request", payload
+    return "workflow_dispatch", payload
+
+
+def build_context(args: argparse.Namespace, env: Mapping[str, str]) -> RunContext:
+    """RunContext from the event file (or one made from flags); flags override what the event says."""
+    from nexus_action.cli import load_run_context
+
+    if args.event or env.get("GITHUB_EVENT_PATH", "").strip():
+        return load_run_context(args, env)
+    name, payload = _synthesized_payload(args, env)
+    merged = {**env, "GITHUB_EVENT_NAME": args.event_name or env.get("GITHUB_EVENT_NAME") or name}
+    if args.repo:
+        merged["GITHUB_REPOSITORY"] = args.repo
+    return with_overrides(
+        parse_context(merged, payload),
+        sha=args.sha,
+        pr=args.pr,
+        run_id=args.run_id,
+        run_attempt=args.run_attempt,
+        repository=args.repo,
+    )
+
+
+def classify_logs(logs: Sequence[LogArg], ctx: RunContext, settings: Settings, classify: Classify) -> list[FailedJob]:
+    jobs = []
+    for log in logs:
+        c = classify(
+            log.path,
+            workflow=ctx.workflow or None,
+            job=log.job,
+            routing=dict(settings.routing),
+            extra_rules=settings.extra_rules,
+        )
+        step = c.top_blocker.step if c.top_blocker else None
+        jobs.append(FailedJob(name=log.job, classification=c, step=step))
+    return jobs
+
+
+def build_snapshot(ctx: RunContext, jobs: Sequence[FailedJob], *, created_at: str, fix_request: str | None) -> Snapshot:
+    green = not jobs and ctx.run_conclusion == "success"
+    return Snapshot(
+        repository=ctx.repository,
+        run_id=ctx.run_id,
+        run_attempt=ctx.run_attempt,
+        head_sha=ctx.head_sha,
+        branch=ctx.head_branch,
+        created_at=created_at,
+        jobs=tuple(jobs),
+        pr_number=ctx.pr_number,
+        run_url=ctx.run_url,
+        workflow=ctx.workflow,
+        server_url=ctx.server_url,
+        conclusion="success" if green else "failure",
+        fix_request=fix_request,
+    )
+
+
+def action_outputs(report: Any, out_dir: Path, delivered_via: str) -> dict[str, str]:
+    """The action outputs: what the report leads with, and where it went."""
+    snap = report.state.latest
+    top = snap.top_job if snap else None
+    c = top.classification if top else None
+    blocker = c.top_blocker.text if c and c.top_blocker else ""
+    return {
+        "domain": c.domain if c else "",
+        "agent": c.agent if c else "",
+        "kind": c.kind if c else "",
+        "failure-type": c.failure_type if c else "",
+        "top-blocker": blocker.splitlines()[0] if blocker else "",
+        "confidence": f"{c.confidence:.2f}" if c else "",
+        "transition": report.transition.change if report.transition else "",
+        "delivered-via": delivered_via,
+        "comment-url": "",
+        "issue-url": "",
+        "report-path": str(out_dir),
+    }
+
+
+def _out_dir(args: argparse.Namespace, env: Mapping[str, str], settings: Settings) -> Path:
+    if args.out or settings.out_dir:
+        return Path(args.out or settings.out_dir)
+    temp = env.get("RUNNER_TEMP", "")
+    return Path(temp) / "nexus-autofix" if temp else Path("out")
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise NexusError(
+            "NEXUS-INPUT-INVALID", f"cannot write {str(path)!r}: {exc.strerror or exc}", "Check --out."
+        ) from None
+
+
+def _read_previous(path: str | None) -> str | None:
+    if not path:
+        return None
+    try:
+        return Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise NexusError("NEXUS-INPUT-INVALID", f"cannot read --previous {path!r}: {exc}") from None
+
+
+def write_report_files(out_dir: Path, report: Any, plan: list[dict[str, Any]], payloads: dict[str, Any]) -> None:
+    _write(out_dir / "comment.md", report.comment_md)
+    _write(out_dir / "issue.md", f"# {report.issue_title}\n\n{report.issue_md}")
+    if report.issue_history_comment_md:
+        _write(out_dir / "issue-history-comment.md", report.issue_history_comment_md)
+    _write(out_dir / "summary.md", report.summary_md)
+    _write(out_dir / "plan.json", json.dumps({"dry_run": True, "requests": plan}, indent=2) + "\n")
+    for fmt, body in payloads.items():
+        _write(out_dir / "payloads" / f"{fmt}.json", json.dumps(body, indent=2, ensure_ascii=False) + "\n")
+
+
+def _payloads(report: Any, settings: Settings) -> dict[str, dict[str, Any]]:
+    """Webhook bodies in every format (the configured one is the one a live run would send)."""
+    from nexus_action.notify.payloads import build_payload
+    from nexus_action.report.render import transition_lines
+
+    snap = report.state.latest
+    lines = transition_lines(report.transition)
+    return {
+        fmt: build_payload(fmt, snap, secrets=settings.secret_values(), transition_lines=lines)
+        for fmt in PAYLOAD_FORMATS
+    }
+
+
+def _deliver_live(ctx: RunContext, snapshot: Snapshot, settings: Settings, previous: str | None) -> Any:
+    """Live delivery (comment -> fallback issue -> webhook) is wired in by the delivery issue (5).
+
+    Calls, through `nexus_action.delivery.deliver_report`: GET/POST/PATCH /repos/{owner}/{repo}/issues/...
+    """
+    if not settings.github_token:
+        raise NexusError("NEXUS-TOKEN-MISSING", "no GitHub token: input github-token and GITHUB_TOKEN are both empty")
+    raise NexusError(
+        "NEXUS-DELIVERY-FAILED",
+        "live delivery is not wired into `report` yet",
+        "Run with --dry-run (the report is in the --out folder and the step summary).",
+    )
+
+
+def run_report(
+    args: argparse.Namespace,
+    env: Mapping[str, str],
+    settings: Settings,
+    out: TextIO,
+    *,
+    clock: Callable[[], str] = utc_now,
+    classify: Classify | None = None,
+) -> int:
+    from nexus_action.actions_io import RunnerIO
+    from nexus_action.guards import filter_jobs, fix_request_id, should_process
+    from nexus_action.report import build_report
+    from nexus_action.report.plan import plan_requests
+
+    if args.dry_run:
+        settings = replace(settings, dry_run=True)
+    out_dir = _out_dir(args, env, settings)
+    runner = RunnerIO(env, out, out_dir=out_dir)
+    for secret in settings.secret_values():
+        runner.add_mask(secret)
+    ctx = build_context(args, env)
+    previous = _read_previous(args.previous)
+    decision = should_process(ctx, settings, report_exists=previous is not None)
+    if not decision.process:
+        note = f"NEXUS AutoFix did nothing for this run: {decision.reason} (rule `{decision.rule}`).\n"
+        _write(out_dir / "summary.md", note)
+        runner.append_summary(note)
+        runner.set_outputs({"delivered-via": "skipped", "skip-reason": decision.reason, "report-path": str(out_dir)})
+        out.write(note)
+        return 0
+    logs = parse_log_args(args.log)
+    kept = filter_jobs([log.job for log in logs], settings)
+    logs = [log for log in logs if log.job in kept.kept]
+    if not logs and ctx.run_conclusion != "success" and settings.dry_run:
+        raise NexusError(
+            "NEXUS-INPUT-INVALID",
+            "a dry run of a failed run needs at least one --log (nothing is downloaded)",
+            "Pass --log [JOB_NAME=]PATH, once per failed job.",
+        )
+    if classify is None:
+        from nexus_action.classify import classify_log
+
+        classify = classify_log
+    now = clock()
+    jobs = classify_logs(logs, ctx, settings, classify)
+    snapshot = build_snapshot(ctx, jobs, created_at=now, fix_request=fix_request_id(ctx))
+    report = build_report(snapshot, previous, settings=settings, now=now)
+    payloads = _payloads(report, settings)
+    plan = plan_requests(
+        report,
+        report.state.latest or snapshot,
+        settings=settings,
+        has_previous=previous is not None,
+        webhook_body=payloads.get(settings.alert_webhook_format),
+    )
+    outputs = action_outputs(report, out_dir, "dry-run")
+    write_report_files(out_dir, report, plan, payloads)
+    notes = [*report.warnings, *(f"job {name} left out by AUTOFIX_IGNORE_JOBS" for name in kept.ignored)]
+    runner.append_summary(report.summary_md + "".join(f"\n> {n}\n" for n in notes if n not in report.summary_md))
+    runner.set_outputs(outputs)
+    _write(out_dir / "outputs.json", json.dumps(outputs, indent=2) + "\n")
+    shown = {"comment": report.comment_md, "issue": report.issue_md, "summary": report.summary_md}
+    if args.print_what in shown:
+        out.write(shown[args.print_what])
+    for note in notes:
+        out.write(f"note: {note}\n")
+    if not settings.dry_run:
+        # The report is already in the step summary and --out: a delivery failure loses nothing.
+        _deliver_live(ctx, snapshot, settings, previous)
+    out.write(f"NEXUS AutoFix dry run: report written to {out_dir}/ (comment.md, issue.md, summary.md, ")
+    out.write("outputs.json, plan.json, payloads/)\n")
+    return 0

@@ -91,6 +91,7 @@ def prepare_snapshot(snapshot: Snapshot, secrets: tuple[str, ...]) -> Snapshot:
         snapshot,
         branch=_cut(sanitize(snapshot.branch, secrets), 200),
         workflow=_cut(sanitize(snapshot.workflow, secrets), 200),
+        fix_request=_cut(sanitize(snapshot.fix_request, secrets), 80) if snapshot.fix_request else None,
         jobs=tuple(job(j) for j in snapshot.jobs),
     )
 

@@ -84,6 +84,8 @@ class Snapshot:
     workflow: str = ""
     server_url: str = "https://github.com"
     conclusion: str = "failure"
+    # Set when this run tests a fix NEXUS AutoFix requested (the fix request id): the report labels it.
+    fix_request: str | None = None
 
     @property
     def failed(self) -> bool:
@@ -109,6 +111,7 @@ class Snapshot:
             "workflow": self.workflow,
             "server_url": self.server_url,
             "conclusion": self.conclusion,
+            "fix_request": self.fix_request,
             "jobs": [j.to_dict() for j in self.jobs],
         }
 
@@ -127,4 +130,5 @@ class Snapshot:
             workflow=str(data.get("workflow") or ""),
             server_url=str(data.get("server_url") or "https://github.com"),
             conclusion=str(data.get("conclusion") or "failure"),
+            fix_request=data.get("fix_request") if isinstance(data.get("fix_request"), str) else None,
         )

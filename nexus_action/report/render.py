@@ -281,8 +281,30 @@ def history_section(state: ReportState, clean: Clean) -> list[str]:
     ]
 
 
+def transition_lines(t: Transition | None) -> list[str]:
+    """The Transition as short plain lines, for chat payloads (names only, no Markdown)."""
+    if t is None:
+        return []
+
+    def names(jobs: tuple[JobChange, ...], total: int) -> str:
+        shown = ", ".join(j.name for j in jobs[:LIST_SHOWN])
+        return shown + (f" and {total - LIST_SHOWN} more" if total > LIST_SHOWN else "")
+
+    lines = [_CHANGE_TEXT.get(t.change, t.change).replace("**", "")]
+    if t.new_count:
+        lines.append(f"New: {names(t.new, t.new_count)}")
+    if t.fixed_count:
+        lines.append(f"Fixed: {names(t.fixed, t.fixed_count)}")
+    if t.still_count:
+        lines.append(f"Still failing: {names(t.still_failing, t.still_count)} (attempt {t.attempts})")
+    return lines
+
+
 def notes(state: ReportState, warnings: tuple[str, ...] | list[str] = ()) -> list[str]:
     lines = []
+    if state.latest and state.latest.fix_request:
+        request = md.cell_code(state.latest.fix_request, 60)
+        lines.append(f"> 🤖 This run tests a fix NEXUS AutoFix requested (request {request}).")
     if state.muted:
         lines.append("> 🔕 Muted: no notifications are sent for this pull request. `/nexus unmute` to resume.")
     for w in (*state.integrity_warnings, *warnings):
