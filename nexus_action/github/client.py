@@ -160,7 +160,11 @@ class GitHubApi:
                     break
             return bytes(out)
 
-        result: bytes = self._call(f"GET {path}", fetch)
+        try:
+            result: bytes = self._call(f"GET {path}", fetch)
+        except (AssertionError, RuntimeError) as exc:
+            # PyGithub refuses redirects to hosts outside the API's domain (it asserts): not our log then.
+            raise GitHubCallError(CallFailure(f"GET {path}", None, "unavailable", f"refused redirect: {exc}")) from None
         return result
 
 
