@@ -1,12 +1,47 @@
-"""Classification of failed CI jobs (placeholder until the classifier lands)."""
+"""Classify one failed CI job from its log (plus, when known, workflow, job, step and changed files).
+
+`classify_log` is the library entry point (also exported as `nexus_action.classify_log`). It imports only the
+standard library and PyYAML: never PyGithub, requests or jsonschema (the CLI's classify path depends on that).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import io
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+from nexus_action.classify.engine import Signals, decide, feed_line
 from nexus_action.classify.model import Classification
+from nexus_action.classify.rules import load_rules
+from nexus_action.errors import NexusError
+from nexus_action.logs import LogLine, scan_lines, scan_zip
+
+__all__ = ["classify_log"]
+
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def _lines(log: str | Path | IO[bytes], needles: tuple[bytes, ...], job: str | None) -> Iterator[LogLine]:
+    if isinstance(log, str | Path):
+        path = Path(log)
+        try:
+            with path.open("rb") as fh:
+                if fh.read(4) == _ZIP_MAGIC:
+                    with zipfile.ZipFile(fh) as archive:
+                        yield from scan_zip(archive, needles, job=job)
+                    return
+                fh.seek(0)
+                yield from scan_lines(fh, needles)
+        except (OSError, zipfile.BadZipFile) as exc:
+            raise NexusError(
+                "NEXUS-INPUT-INVALID",
+                f"cannot read log {str(path)!r}: {exc.strerror if isinstance(exc, OSError) else exc}",
+                "Pass the path of a readable log file (plain text, or a run-log .zip from GitHub).",
+            ) from None
+        return
+    yield from scan_lines(log, needles)
 
 
 def classify_log(
@@ -19,5 +54,27 @@ def classify_log(
     routing: Mapping[str, str] | None = None,
     extra_rules: Iterable[Mapping[str, Any]] = (),
 ) -> Classification:
-    """Classify one failed job's log. `log` is a path or a binary stream."""
-    raise NotImplementedError("the classifier lands with issue 3")
+    """Classify one failed job's log. `log` is a path (text log or run-log zip) or a binary stream.
+
+    Check-run annotation text fed as a stream works too: each `path:line: message` or `##[error]` line is a
+    candidate like any log line.
+    """
+    ruleset = load_rules(extra_rules)
+    rules = ruleset.log_rules
+    signals = Signals()
+    for line in _lines(log, ruleset.needles, job):
+        feed_line(signals, rules, line)
+    return decide(
+        signals,
+        ruleset,
+        workflow=workflow,
+        job=job,
+        step=step,
+        changed_files=changed_files,
+        routing=routing,
+    )
+
+
+def classify_text(text: str, **kwargs: Any) -> Classification:
+    """Convenience for tests and callers holding the log as a string."""
+    return classify_log(io.BytesIO(text.encode("utf-8")), **kwargs)

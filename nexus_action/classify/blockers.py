@@ -1,0 +1,118 @@
+"""Error lines -> ranked Blockers, problem-matcher style (file, line, column, message, log line, step).
+
+Ranking: each log rule with a `priority` makes blockers of that rank; the root cause (a compiler error, a
+failing assertion) outranks echoes and summaries (`make: *** Error 1`, `FAILED (failures=1)`), and GitHub's
+generic `##[error]Process completed with exit code N` has the lowest rank of all. Ties go to the earliest line.
+A `##[error]` annotation on a specific line lifts it a little: GitHub's own problem matcher agreed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from nexus_action.classify.model import Blocker
+from nexus_action.classify.rules import Rule
+from nexus_action.logs import LogLine
+
+MAX_BLOCKERS = 10
+# Keep more candidates than we report, so later, better-ranked lines can still displace earlier ones.
+KEEP_CANDIDATES = 200
+ANNOTATION_BONUS = 3
+LOCATION_REACH = 3  # a location line (rustc -->) belongs to a blocker at most this many lines above it
+_GROUP_SUFFIX = re.compile(r"\d+$")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    priority: int
+    blocker: Blocker
+    rule: Rule
+
+    @property
+    def sort_key(self) -> tuple[int, int]:
+        return (-self.priority, self.blocker.log_line)
+
+
+def groups_of(match: re.Match[str]) -> dict[str, str]:
+    """Named groups with duplicates merged: rules spell alternatives' groups file2, line2 ..."""
+    out: dict[str, str] = {}
+    for name, value in match.groupdict().items():
+        if value is not None:
+            out.setdefault(_GROUP_SUFFIX.sub("", name), value)
+    return out
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def make_candidate(line: LogLine, rule: Rule, match: re.Match[str] | None) -> Candidate:
+    found = groups_of(match) if match else {}
+    text = " ".join(line.text.split())[:500]
+    blocker = Blocker(
+        log_line=line.number,
+        text=text,
+        file=found.get("file") or line.file,
+        line=_int(found.get("line")) or line.line,
+        column=_int(found.get("col")) or line.column,
+        step=line.step,
+    )
+    bonus = ANNOTATION_BONUS if line.annotation == "error" and rule.matcher == "log" else 0
+    return Candidate(priority=(rule.priority or 0) + bonus, blocker=blocker, rule=rule)
+
+
+class BlockerList:
+    """Collects candidates with bounded memory; attaches locations; ranks and de-duplicates at the end."""
+
+    def __init__(self) -> None:
+        self.candidates: list[Candidate] = []
+
+    def add(self, candidate: Candidate) -> None:
+        self.candidates.append(candidate)
+        if len(self.candidates) > 2 * KEEP_CANDIDATES:
+            self.candidates.sort(key=lambda c: c.sort_key)
+            del self.candidates[KEEP_CANDIDATES:]
+
+    def attach_location(self, line_number: int, match: re.Match[str]) -> None:
+        """rustc's `--> src/lib.rs:3:5` / Python's `File "x.py", line 3` belong to a nearby blocker."""
+        found = groups_of(match)
+        for i in range(len(self.candidates) - 1, -1, -1):
+            cand = self.candidates[i]
+            distance = line_number - cand.blocker.log_line
+            if distance <= 0:
+                continue
+            if distance > LOCATION_REACH:
+                break
+            if cand.blocker.file is None:
+                located = replace(
+                    cand.blocker, file=found.get("file"), line=_int(found.get("line")), column=_int(found.get("col"))
+                )
+                self.candidates[i] = replace(cand, blocker=located)
+            return
+
+    def ranked(self) -> list[Candidate]:
+        seen: set[tuple[str | None, int | None, str]] = set()
+        out: list[Candidate] = []
+        for cand in sorted(self.candidates, key=lambda c: c.sort_key):
+            b = cand.blocker
+            key = (b.file, b.line, _dedupe_text(b.text))
+            if key in seen:
+                continue
+            seen.add(key)
+            out.append(cand)
+            if len(out) == MAX_BLOCKERS:
+                break
+        return out
+
+
+_VOLATILE = re.compile(r"\d+(\.\d+)?")
+
+
+def _dedupe_text(text: str) -> str:
+    return _VOLATILE.sub("#", text).lower()
+
+
+def top_of(candidates: Iterable[Candidate]) -> Candidate | None:
+    return next(iter(candidates), None)

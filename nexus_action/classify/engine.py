@@ -1,0 +1,201 @@
+"""Signals -> Classification: domain, agent, kind, failure_type, confidence, blockers and evidence.
+
+Every rule that fires is a signal with a weight (its vote for a domain). The rule behind the top blocker votes
+again with extra weight, because the line a person should read first says most about who must fix it.
+Runner and GitHub rules carry heavy weights: an OOM kill in a Rust job is still the runner's problem.
+When the runner-up domain is close, the evidence says so (signal "conflict") instead of choosing silently.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from nexus_action.classify.blockers import BlockerList, Candidate, groups_of, make_candidate
+from nexus_action.classify.model import Classification, Evidence, agent_for
+from nexus_action.classify.rules import Rule, RuleSet
+from nexus_action.logs import LogLine
+
+TOP_BLOCKER_BONUS = 4.0
+CONFLICT_RATIO = 0.6
+MAX_EVIDENCE = 12
+LOCATION_BEFORE_REACH = 3  # Python prints `File "x.py", line N` a line or two above the exception
+
+
+@dataclass
+class Signals:
+    """What fired, accumulated while the log streams past (bounded: one entry per rule)."""
+
+    first_hit: dict[str, Evidence] = field(default_factory=dict)
+    hits: dict[str, int] = field(default_factory=dict)
+    blockers: BlockerList = field(default_factory=BlockerList)
+    last_location: tuple[int, re.Match[str]] | None = None
+
+    def fire(self, rule: Rule, signal: str, detail: str, log_line: int | None = None) -> None:
+        self.hits[rule.id] = self.hits.get(rule.id, 0) + 1
+        if rule.id not in self.first_hit:
+            self.first_hit[rule.id] = Evidence(signal=signal, rule=rule.id, detail=detail[:200], log_line=log_line)
+
+
+def _matching(rules: Iterable[Rule], line: LogLine) -> Iterator[tuple[Rule, re.Match[str] | None]]:
+    for rule in rules:
+        if rule.matcher == "annotation":
+            if line.annotation == rule.annotation:
+                yield rule, None
+        elif rule.pattern is not None:
+            match = rule.pattern.search(line.text)
+            if match:
+                yield rule, match
+
+
+def feed_line(signals: Signals, rules: tuple[Rule, ...], line: LogLine) -> None:
+    """Run the log rules on one normalised line."""
+    best: tuple[Rule, re.Match[str] | None] | None = None
+    for rule, match in _matching(rules, line):
+        if rule.role == "location" and match is not None:
+            if not line.in_header:
+                signals.blockers.attach_location(line.number, match)
+                signals.last_location = (line.number, match)
+            continue
+        if line.in_header and rule.priority is not None:
+            continue  # the step's script echoed in its ##[group] header is not its output
+        if rule.weight or rule.priority is not None:
+            signals.fire(rule, "annotation" if rule.matcher == "annotation" else "log", line.text.strip(), line.number)
+        if rule.priority is not None and (best is None or (rule.priority or 0) > (best[0].priority or 0)):
+            best = (rule, match)
+    if best is None:
+        return
+    candidate = make_candidate(line, best[0], best[1])
+    if candidate.blocker.file is None and signals.last_location is not None:
+        at, where = signals.last_location
+        if 0 < line.number - at <= LOCATION_BEFORE_REACH:
+            found = groups_of(where)
+            line_no = found.get("line")
+            candidate = Candidate(
+                candidate.priority,
+                candidate.blocker.__class__(
+                    log_line=candidate.blocker.log_line,
+                    text=candidate.blocker.text,
+                    file=found.get("file"),
+                    line=int(line_no) if line_no and line_no.isdigit() else None,
+                    column=None,
+                    step=candidate.blocker.step,
+                ),
+                candidate.rule,
+            )
+    signals.blockers.add(candidate)
+
+
+def _name_signals(
+    signals: Signals, rules: tuple[Rule, ...], names: Mapping[str, str | None], changed_files: list[str]
+) -> None:
+    for rule in rules:
+        if rule.matcher in ("workflow", "job", "step") and rule.pattern is not None:
+            value = names.get(rule.matcher)
+            if value and rule.pattern.search(value):
+                signals.fire(rule, rule.matcher, f"{rule.matcher} name {value!r}")
+        elif rule.matcher == "files" and changed_files:
+            path = rule.matches_files(changed_files)
+            if path:
+                signals.fire(rule, "changed_files", f"changed file {path}")
+
+
+def _scores(signals: Signals, rules_by_id: Mapping[str, Rule], top: Candidate | None) -> dict[str, float]:
+    scores: dict[str, float] = {}
+    for rule_id, count in signals.hits.items():
+        rule = rules_by_id[rule_id]
+        if rule.domain in ("any", "unknown") or not rule.weight:
+            continue
+        # Repeats add a little (a log full of clippy errors is surer than one), never unboundedly.
+        scores[rule.domain] = scores.get(rule.domain, 0.0) + rule.weight * (1 + 0.25 * min(count - 1, 4))
+    if top is not None and top.rule.domain not in ("any", "unknown"):
+        scores[top.rule.domain] = scores.get(top.rule.domain, 0.0) + TOP_BLOCKER_BONUS + top.rule.weight
+    return scores
+
+
+def decide(
+    signals: Signals,
+    ruleset: RuleSet,
+    *,
+    workflow: str | None,
+    job: str | None,
+    step: str | None,
+    changed_files: Iterable[str],
+    routing: Mapping[str, str] | None,
+) -> Classification:
+    ranked = signals.blockers.ranked()
+    top = ranked[0] if ranked else None
+    failing_step = step or (top.blocker.step if top else None)
+    _name_signals(
+        signals,
+        ruleset.rules,
+        {"workflow": workflow, "job": job, "step": failing_step},
+        [f for f in changed_files if f],
+    )
+    rules_by_id = {r.id: r for r in ruleset.rules}
+    scores = _scores(signals, rules_by_id, top)
+    ordered = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+    domain = ordered[0][0] if ordered else "unknown"
+    kind, failure_type = _kind_of(signals, rules_by_id, top, domain)
+    evidence = _evidence(signals, rules_by_id, top, domain)
+    total = sum(scores.values())
+    confidence = 0.0
+    if ordered:
+        best = ordered[0][1]
+        confidence = (best / total) * (1 - math.exp(-best / 6))
+        if top is None or top.rule.domain == "any":
+            confidence *= 0.8
+        if len(ordered) > 1 and ordered[1][1] >= CONFLICT_RATIO * best:
+            second, second_score = ordered[1]
+            evidence.insert(
+                0,
+                Evidence(
+                    signal="conflict",
+                    rule="engine.domain_vote",
+                    detail=f"signals disagree: {domain} scored {best:.1f}, {second} {second_score:.1f}; chose {domain}",
+                ),
+            )
+    return Classification(
+        domain=domain,
+        agent=agent_for(domain, dict(routing) if routing else None),
+        kind=kind,
+        failure_type=failure_type,
+        confidence=max(0.0, min(1.0, confidence)),
+        top_blocker=top.blocker if top else None,
+        blockers=tuple(c.blocker for c in ranked),
+        evidence=tuple(evidence[:MAX_EVIDENCE]),
+    )
+
+
+def _kind_of(signals: Signals, rules_by_id: Mapping[str, Rule], top: Candidate | None, domain: str) -> tuple[str, str]:
+    if top is not None and top.rule.kind and top.rule.domain in (domain, "any"):
+        return top.rule.kind, top.rule.failure_type or top.rule.kind
+    # Otherwise the heaviest fired rule of the chosen domain that names a kind.
+    fired = [rules_by_id[rid] for rid in signals.hits]
+    named = [r for r in fired if r.kind and r.domain == domain]
+    if named:
+        rule = max(named, key=lambda r: (r.weight, r.priority or 0))
+        return rule.kind or "unknown", rule.failure_type or rule.kind or "unknown"
+    if top is not None and top.rule.kind:
+        return top.rule.kind, top.rule.failure_type or top.rule.kind
+    return "unknown", "unknown"
+
+
+def _evidence(signals: Signals, rules_by_id: Mapping[str, Rule], top: Candidate | None, domain: str) -> list[Evidence]:
+    items = list(signals.first_hit.values())
+    top_id = top.rule.id if top else None
+
+    def rank(ev: Evidence) -> tuple[int, float, int]:
+        rule = rules_by_id[ev.rule]
+        return (0 if ev.rule == top_id else 1 if rule.domain == domain else 2, -rule.weight, ev.log_line or 0)
+
+    items.sort(key=rank)
+    if top is not None and top_id is not None:
+        first = signals.first_hit.get(top_id)
+        if first is not None and first.log_line != top.blocker.log_line:
+            items.insert(0, Evidence("log", top_id, f"top blocker: {top.blocker.text[:180]}", top.blocker.log_line))
+            items = [e for i, e in enumerate(items) if i == 0 or e is not first]
+            items.insert(1, first)
+    return items

@@ -1,0 +1,280 @@
+"""Streaming log normalisation: find the lines worth reading in logs of any size with bounded memory.
+
+A job log can be hundreds of megabytes, so lines are never all decoded: each chunk is lower-cased once and
+searched for a few trigger substrings ("needles"); only lines that hold one, plus a small window of context
+around them, are decoded and normalised (BOM, GitHub's ISO timestamp prefix, ANSI colours, CRLF, NUL,
+invalid UTF-8). Line numbers are 1-based and count b"\\n" only, so line N is what `sed -n Np` prints; a bare
+"\\r" (progress bars) stays inside its line, and the text kept is the last thing a terminal would show.
+
+Step boundaries: `##[group]Run ...` starts a step (GitHub prints the step's script inside that group, so those
+lines are flagged `in_header` and never taken for errors); run-log zips name each step file `N_Step name.txt`.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import IO
+
+CHUNK_SIZE = 1 << 20
+# A line longer than this is cut: bounded memory even for a log without newlines.
+MAX_LINE_BYTES = 1 << 16
+MAX_TEXT_CHARS = 2000
+
+_TIMESTAMP = re.compile(r"^\ufeff?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?")
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[=>()][0-9A-Za-z]?|\x1b\][^\x07]*\x07")
+_COMMAND = re.compile(r"^##\[(?P<cmd>[a-z]+)\](?P<rest>.*)$")
+_WORKFLOW_COMMAND = re.compile(r"^::(?P<cmd>error|warning|notice)(?: (?P<props>[^:]*))?::(?P<message>.*)$")
+_ZIP_STEP = re.compile(r"^(?:.*/)?(?P<n>\d+)_(?P<name>.+)\.txt$")
+
+
+@dataclass(frozen=True)
+class LogLine:
+    """One normalised line. `trigger` is False for context lines kept only around a trigger line."""
+
+    number: int
+    text: str
+    step: str | None = None
+    annotation: str | None = None  # error | warning | notice, from ##[error] or ::error
+    file: str | None = None  # from `::error file=...,line=...,col=...::`
+    line: int | None = None
+    column: int | None = None
+    in_header: bool = False  # inside a `##[group]Run` header: the step's script, not its output
+    trigger: bool = True
+
+
+def clean_text(raw: bytes) -> str:
+    """Decode and normalise one raw line (without its b"\\n")."""
+    text = raw.decode("utf-8", "replace").replace("\x00", "")
+    if text.endswith("\r"):
+        text = text[:-1]
+    text = _TIMESTAMP.sub("", text, count=1)
+    if "\x1b" in text:
+        text = _ANSI.sub("", text)
+    if "\r" in text:
+        # Progress bars redraw with bare \r: keep what the terminal finally shows.
+        shown = [part for part in text.split("\r") if part.strip()]
+        text = _TIMESTAMP.sub("", shown[-1], count=1) if shown else ""
+    return text[:MAX_TEXT_CHARS]
+
+
+def _parse_props(props: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for part in props.split(","):
+        key, sep, value = part.partition("=")
+        if sep:
+            out[key.strip()] = value.strip()
+    return out
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+class StepTracker:
+    """Follows `##[group]Run` / `##[endgroup]` markers through the trigger lines, in order."""
+
+    def __init__(self, step: str | None = None) -> None:
+        self.step = step
+        self.in_header = False
+        self.in_group = False
+
+    def make_line(self, number: int, raw: bytes, *, trigger: bool) -> LogLine:
+        text = clean_text(raw)
+        annotation = file = None
+        line = column = None
+        in_header = self.in_header
+        stripped = text.lstrip()
+        if stripped.startswith("##["):
+            match = _COMMAND.match(stripped)
+            if match:
+                cmd, rest = match["cmd"], match["rest"]
+                if cmd == "group":
+                    self.in_group = True
+                    if rest.startswith("Run "):
+                        self.step = rest[:120].rstrip()
+                        self.in_header = in_header = True
+                elif cmd == "endgroup":
+                    self.in_group = self.in_header = False
+                elif cmd in ("error", "warning", "notice"):
+                    annotation, text = cmd, rest
+                    in_header = False
+        elif stripped.startswith("::"):
+            match = _WORKFLOW_COMMAND.match(stripped)
+            if match:
+                props = _parse_props(match["props"] or "")
+                annotation, text = match["cmd"], match["message"]
+                file = props.get("file") or None
+                line = _int_or_none(props.get("line"))
+                column = _int_or_none(props.get("col"))
+        elif stripped.startswith("Post job cleanup."):
+            self.step = "Post job cleanup"
+        return LogLine(number, text, self.step, annotation, file, line, column, in_header, trigger)
+
+
+class _Chunker:
+    """Splits a byte stream into runs of whole lines, with bounded memory and the line number of each run."""
+
+    def __init__(self, stream: IO[bytes], chunk_size: int) -> None:
+        self.stream = stream
+        self.chunk_size = chunk_size
+
+    def __iter__(self) -> Iterator[bytes]:
+        carry = b""
+        first = True
+        skipping = False  # inside an over-long line, dropping bytes until its newline
+        while True:
+            data = self.stream.read(self.chunk_size)
+            if not data:
+                break
+            if first:
+                data = data.removeprefix(b"\xef\xbb\xbf")
+                first = False
+            if skipping:
+                cut = data.find(b"\n")
+                if cut < 0:
+                    continue
+                data = data[cut:]  # keep the newline so the cut line still counts once
+                skipping = False
+            buf = carry + data if carry else data
+            end = buf.rfind(b"\n")
+            if end < 0:
+                carry = buf
+                if len(carry) > MAX_LINE_BYTES:
+                    carry, skipping = carry[:MAX_LINE_BYTES], True
+                continue
+            carry = buf[end + 1 :]
+            if len(carry) > MAX_LINE_BYTES:
+                carry, skipping = carry[:MAX_LINE_BYTES], True
+            yield buf[: end + 1]
+        if carry:
+            yield carry + b"\n"  # a last line without newline is still a line (sed prints it)
+
+
+def scan_lines(
+    stream: IO[bytes],
+    needles: Iterable[bytes],
+    *,
+    before: int = 4,
+    after: int = 6,
+    step: str | None = None,
+    first_number: int = 1,
+    chunk_size: int = CHUNK_SIZE,
+    totals: dict[str, int] | None = None,
+) -> Iterator[LogLine]:
+    """Yield normalised trigger lines (lower-cased text holds a needle) and their context, in log order."""
+    needle_list = sorted({n.lower() for n in needles if n})
+    tracker = StepTracker(step)
+    number = first_number  # number of the first line of the current chunk
+    tail: list[tuple[int, bytes]] = []  # last `before` lines of the previous chunk, not yet emitted
+    pending_after = 0
+    last_emitted = first_number - 1
+    for buf in _Chunker(stream, chunk_size):
+        low = buf.lower()
+        starts: set[int] = set()
+        for needle in needle_list:
+            pos = low.find(needle)
+            while pos >= 0:
+                start = buf.rfind(b"\n", 0, pos) + 1
+                starts.add(start)
+                nxt = buf.find(b"\n", pos)
+                pos = low.find(needle, nxt + 1) if nxt >= 0 else -1
+        wanted: dict[int, bool] = {}  # line start offset -> is a trigger
+        if pending_after:
+            _forward(buf, 0, pending_after, wanted, include_first=True)
+        pending_after = 0
+        need_tail = 0
+        for start in starts:
+            wanted[start] = True
+            back, got = start, 0
+            while got < before and back > 0:
+                back = buf.rfind(b"\n", 0, back - 1) + 1
+                wanted.setdefault(back, False)
+                got += 1
+            if back == 0 and got < before:
+                need_tail = max(need_tail, before - got)
+            left = _forward(buf, start, after, wanted, include_first=False)
+            pending_after = max(pending_after, left)
+        if need_tail:
+            for n, raw in tail[-need_tail:]:
+                if n > last_emitted:
+                    yield tracker.make_line(n, raw, trigger=False)
+                    last_emitted = n
+        offset, counted = 0, number
+        for start in sorted(wanted):
+            counted += buf.count(b"\n", offset, start)
+            offset = start
+            end = buf.find(b"\n", start)
+            if counted > last_emitted:
+                yield tracker.make_line(counted, buf[start:end], trigger=wanted[start])
+                last_emitted = counted
+        lines_here = buf.count(b"\n")
+        tail = _last_lines(buf, number, before) if before else []
+        number += lines_here
+    if totals is not None:
+        totals["lines"] = number - first_number
+
+
+def _forward(buf: bytes, start: int, count: int, wanted: dict[int, bool], *, include_first: bool) -> int:
+    """Mark `count` lines after the line at `start` (or from it); returns how many fell past the chunk."""
+    pos = start
+    if not include_first:
+        nl = buf.find(b"\n", pos)
+        pos = nl + 1
+    for i in range(count):
+        if pos >= len(buf):
+            return count - i
+        wanted.setdefault(pos, False)
+        pos = buf.find(b"\n", pos) + 1
+    return 0
+
+
+def _last_lines(buf: bytes, first_number: int, count: int) -> list[tuple[int, bytes]]:
+    total = buf.count(b"\n")
+    out: list[tuple[int, bytes]] = []
+    end = len(buf) - 1
+    for i in range(min(count, total)):
+        start = buf.rfind(b"\n", 0, end) + 1
+        out.append((first_number + total - 1 - i, buf[start:end]))
+        end = start - 1
+        if end < 0:
+            break
+    out.reverse()
+    return out
+
+
+def zip_step_files(archive: zipfile.ZipFile, job: str | None = None) -> list[tuple[str, zipfile.ZipInfo]]:
+    """The step files of one job in a run-log zip (`<job>/<n>_<step>.txt`), in step order, with step names.
+
+    A run-log zip holds one folder per job; the folder matching `job` wins, else the first one. A zip of
+    loose `<n>_<name>.txt` files (one job's log per file) is read file by file the same way.
+    """
+    entries = [i for i in archive.infolist() if not i.is_dir() and _ZIP_STEP.match(i.filename)]
+    folders = sorted({i.filename.rsplit("/", 1)[0] for i in entries if "/" in i.filename})
+    if folders:
+        chosen = next((f for f in folders if job and f == job), folders[0])
+        entries = [i for i in entries if i.filename.rsplit("/", 1)[0] == chosen]
+    steps = []
+    for info in entries:
+        match = _ZIP_STEP.match(info.filename)
+        if match:
+            steps.append((int(match["n"]), match["name"], info))
+    steps.sort(key=lambda s: s[0])
+    return [(name, info) for _, name, info in steps]
+
+
+def scan_zip(
+    archive: zipfile.ZipFile, needles: Iterable[bytes], *, job: str | None = None, before: int = 4, after: int = 6
+) -> Iterator[LogLine]:
+    """Scan a run-log zip's step files in order; line numbers run on across files, as in the job's full log."""
+    needle_list = list(needles)
+    first = 1
+    for name, info in zip_step_files(archive, job):
+        with archive.open(info) as raw:
+            totals: dict[str, int] = {}
+            yield from scan_lines(
+                raw, needle_list, before=before, after=after, step=name, first_number=first, totals=totals
+            )
+        first += totals.get("lines", 0)
