@@ -140,3 +140,25 @@ def test_entrypoint_passes_the_exit_code_through(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "error NEXUS-CONFIG-INVALID: AUTOFIX_DRY_RUN" in result.stderr
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+@pytest.mark.parametrize("failing_exit", [1, 5])
+def test_ci_gate_fails_when_make_test_fails_even_with_no_tests_collected(tmp_path: Path, failing_exit: int) -> None:
+    # pytest exits 5 when it collected nothing; the gate must not let that pass as green.
+    (tmp_path / ".ci").mkdir()
+    shutil.copy(ROOT / ".ci" / "run", tmp_path / ".ci" / "run")
+    (tmp_path / "Makefile").write_text(f"test:\n\t@exit {failing_exit}\n", encoding="utf-8")
+    result = subprocess.run(["bash", str(tmp_path / ".ci" / "run")], capture_output=True, check=False)
+    assert result.returncode != 0
+    (tmp_path / "Makefile").write_text("test:\n\t@true\n", encoding="utf-8")
+    assert subprocess.run(["bash", str(tmp_path / ".ci" / "run")], capture_output=True, check=False).returncode == 0
+
+
+def test_make_test_runs_every_gate() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert re.search(r"^test: lint typecheck unit$", makefile, re.MULTILINE)
+    for command in ("ruff check", "ruff format --check", "mypy --strict nexus_action", "-m pytest"):
+        line = next(line for line in makefile.splitlines() if command in line)
+        assert not line.lstrip().startswith("-"), f"make ignores failures of: {line.strip()}"
+        assert "|| true" not in line
