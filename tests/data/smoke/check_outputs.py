@@ -27,7 +27,8 @@ OUTPUTS = (
 )
 # Outputs that must be non-empty after a dry-run on a failing log (URLs stay empty: nothing was written).
 REQUIRED = ("domain", "agent", "kind", "failure-type", "top-blocker", "confidence", "delivered-via", "report-path")
-DELIVERY_CHANNELS = ("comment", "issue", "webhook", "summary-only")
+# A dry-run says so instead of naming a channel: nothing was delivered.
+DRY_RUN_DELIVERY = "dry-run"
 
 
 def check(fixture_dir: Path, outputs: Mapping[str, str]) -> list[str]:
@@ -48,8 +49,8 @@ def check(fixture_dir: Path, outputs: Mapping[str, str]) -> list[str]:
     else:
         if not 0.0 < confidence <= 1.0:
             problems.append(f"output confidence {confidence} is outside (0, 1]")
-    if outputs.get("delivered-via") not in DELIVERY_CHANNELS:
-        problems.append(f"output delivered-via {outputs.get('delivered-via')!r} is not one of {DELIVERY_CHANNELS}")
+    if outputs.get("delivered-via") != DRY_RUN_DELIVERY:
+        problems.append(f"output delivered-via is {outputs.get('delivered-via')!r}, expected {DRY_RUN_DELIVERY!r}")
     if outputs.get("comment-url") or outputs.get("issue-url"):
         problems.append("a dry-run reported a comment or issue URL: something was written to GitHub")
     problems += _check_report_folder(Path(outputs.get("report-path", "")), fixture["report_files"], outputs)
