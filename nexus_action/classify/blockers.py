@@ -92,10 +92,17 @@ class BlockerList:
                 self.candidates[i] = replace(cand, blocker=located)
             return
 
-    def ranked(self) -> list[Candidate]:
+    def ranked(self, failing_sections: Iterable[tuple[int, int]] = (), bonus: int = 0) -> list[Candidate]:
+        """Best first, de-duplicated, at most MAX_BLOCKERS; lines in a failing section get `bonus`."""
+        sections = list(failing_sections)
+
+        def rank(c: Candidate) -> tuple[int, int]:
+            inside = any(a <= c.blocker.log_line <= b for a, b in sections)
+            return (-(c.priority + (bonus if inside and c.priority > 2 else 0)), c.blocker.log_line)
+
         seen: set[tuple[str | None, int | None, str]] = set()
         out: list[Candidate] = []
-        for cand in sorted(self.candidates, key=lambda c: c.sort_key):
+        for cand in sorted(self.candidates, key=rank):
             b = cand.blocker
             key = (b.file, b.line, _dedupe_text(b.text))
             if key in seen:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
@@ -22,6 +23,10 @@ TOP_BLOCKER_BONUS = 4.0
 CONFLICT_RATIO = 0.6
 MAX_EVIDENCE = 12
 LOCATION_BEFORE_REACH = 3  # Python prints `File "x.py", line N` a line or two above the exception
+FAILING_SECTION_BONUS = 10
+# The output line just before a failing exit is the best guess when no rule knows the tool.
+LAST_OUTPUT = Rule(id="generic.last_output", domain="any", matcher="log", weight=0, priority=2)
+_NOISE = re.compile(r"^\s*$|^travis_(time|fold)|^##\[|^\[command\]|^shell: |^env:|^\s+[A-Z_]+: |^Post job cleanup")
 
 
 @dataclass
@@ -32,6 +37,12 @@ class Signals:
     hits: dict[str, int] = field(default_factory=dict)
     blockers: BlockerList = field(default_factory=BlockerList)
     last_location: tuple[int, re.Match[str]] | None = None
+    # Failing sections: from the start of the failing step (or after the last command that exited 0)
+    # to the failing exit line. Errors there outrank errors in steps that went on to succeed.
+    section_start: int = 1
+    current_step: str | None = None
+    failing_sections: list[tuple[int, int]] = field(default_factory=list)
+    recent: deque[LogLine] = field(default_factory=lambda: deque(maxlen=6))
 
     def fire(self, rule: Rule, signal: str, detail: str, log_line: int | None = None) -> None:
         self.hits[rule.id] = self.hits.get(rule.id, 0) + 1
@@ -52,8 +63,16 @@ def _matching(rules: Iterable[Rule], line: LogLine) -> Iterator[tuple[Rule, re.M
 
 def feed_line(signals: Signals, rules: tuple[Rule, ...], line: LogLine) -> None:
     """Run the log rules on one normalised line."""
+    if line.step != signals.current_step:
+        signals.current_step, signals.section_start = line.step, line.number
     best: tuple[Rule, re.Match[str] | None] | None = None
     for rule, match in _matching(rules, line):
+        if rule.role == "exit_ok":
+            signals.section_start = line.number + 1
+            continue
+        if rule.role == "exit_fail" and not line.in_header:
+            signals.failing_sections.append((signals.section_start, line.number))
+            _last_output(signals, line)
         if rule.role == "location" and match is not None:
             if not line.in_header:
                 signals.blockers.attach_location(line.number, match)
@@ -63,9 +82,11 @@ def feed_line(signals: Signals, rules: tuple[Rule, ...], line: LogLine) -> None:
             continue  # the step's script echoed in its ##[group] header is not its output
         if rule.weight or rule.priority is not None:
             signals.fire(rule, "annotation" if rule.matcher == "annotation" else "log", line.text.strip(), line.number)
-        if rule.priority is not None and (best is None or (rule.priority or 0) > (best[0].priority or 0)):
+        if rule.priority is not None and _better(rule, best[0] if best else None):
             best = (rule, match)
     if best is None:
+        if not line.in_header and not _NOISE.search(line.text):
+            signals.recent.append(line)
         return
     candidate = make_candidate(line, best[0], best[1])
     if candidate.blocker.file is None and signals.last_location is not None:
@@ -86,6 +107,22 @@ def feed_line(signals: Signals, rules: tuple[Rule, ...], line: LogLine) -> None:
                 candidate.rule,
             )
     signals.blockers.add(candidate)
+
+
+def _better(rule: Rule, current: Rule | None) -> bool:
+    """A specific log rule beats the bare-annotation fallback; otherwise the higher priority wins."""
+    if current is None:
+        return True
+    if (rule.matcher == "annotation") != (current.matcher == "annotation"):
+        return current.matcher == "annotation"
+    return (rule.priority or 0) > (current.priority or 0)
+
+
+def _last_output(signals: Signals, exit_line: LogLine) -> None:
+    for previous in reversed(signals.recent):
+        if 0 < exit_line.number - previous.number <= 6:
+            signals.blockers.add(make_candidate(previous, LAST_OUTPUT, None))
+        return
 
 
 def _name_signals(
@@ -125,7 +162,7 @@ def decide(
     changed_files: Iterable[str],
     routing: Mapping[str, str] | None,
 ) -> Classification:
-    ranked = signals.blockers.ranked()
+    ranked = signals.blockers.ranked(signals.failing_sections, FAILING_SECTION_BONUS)
     top = ranked[0] if ranked else None
     failing_step = step or (top.blocker.step if top else None)
     _name_signals(
