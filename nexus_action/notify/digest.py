@@ -16,6 +16,12 @@ from nexus_action.report.model import FailedJob, Snapshot
 from nexus_action.report.redact import redact_secrets, sanitize
 
 ELLIPSIS = "…"
+# No payload lists more jobs than this (JSON lists 100; chat formats fewer): the rest are only counted.
+MAX_LISTED_JOBS = 100
+JOB_BLOCKER_LIMIT = 1000
+# Redaction must see more than is shown, or a secret cut at the edge would slip through half-masked. Secrets
+# are far shorter than this margin; a private-key block cut short is masked to its end by its own pattern.
+_REDACTION_MARGIN = 4096
 _REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _SHA = re.compile(r"^[0-9a-fA-F]{7,64}$")
 # A link we put behind a button must be a plain http(s) URL: no spaces, quotes, angle brackets or pipes
@@ -71,17 +77,14 @@ class AlertDigest:
     conclusion: str
     transition: tuple[str, ...]
     top: JobLine | None
-    jobs: tuple[JobLine, ...]  # the top job first, then the others in run order
+    jobs: tuple[JobLine, ...]  # the top job first, then the others in run order; at most MAX_LISTED_JOBS
+    job_count: int  # every failed job, listed or not
     links: tuple[Link, ...]
     dedupe_key: str
 
     @property
     def short_sha(self) -> str:
         return self.head_sha[:7]
-
-    @property
-    def job_count(self) -> int:
-        return len(self.jobs)
 
     @property
     def summary(self) -> str:
@@ -116,7 +119,12 @@ def safe_url(url: str | None, secrets: Sequence[str] = ()) -> str | None:
 
 
 def _clean(text: str | None, secrets: Sequence[str], limit: int = 300) -> str:
-    return clip(one_line(sanitize(text or "", secrets)), limit)
+    return clip(one_line(sanitize((text or "")[: limit + _REDACTION_MARGIN], secrets)), limit)
+
+
+def _clean_block(text: str, secrets: Sequence[str], limit: int) -> str:
+    """Multi-line text (a blocker) redacted and clipped, without redacting megabytes nobody will see."""
+    return clip(sanitize(text[: limit + _REDACTION_MARGIN], secrets).strip(), limit)
 
 
 def _job_line(job: FailedJob, snapshot: Snapshot, secrets: Sequence[str], blocker_limit: int) -> JobLine:
@@ -141,7 +149,7 @@ def _job_line(job: FailedJob, snapshot: Snapshot, secrets: Sequence[str], blocke
         kind=_clean(c.kind, secrets, 40),
         failure_type=_clean(c.failure_type, secrets, 60),
         agent=_clean(c.agent, secrets, 60),
-        blocker=clip(sanitize(top.text, secrets).strip(), blocker_limit) if top else "",
+        blocker=_clean_block(top.text, secrets, blocker_limit) if top else "",
         location=_clean(location, secrets, 200),
         step=_clean(job.step or (top.step if top else None), secrets, 200),
         log_url=job_url,
@@ -191,8 +199,9 @@ def build_digest(
     repository = _clean(snapshot.repository, secrets, 140) or "(unknown repository)"
     top_job = snapshot.top_job
     ordered = ([top_job] if top_job else []) + [j for j in snapshot.jobs if j is not top_job]
-    jobs = tuple(_job_line(j, snapshot, secrets, blocker_limit) for j in ordered)
-    top = jobs[0] if jobs else None
+    top = _job_line(ordered[0], snapshot, secrets, blocker_limit) if ordered else None
+    rest = (_job_line(j, snapshot, secrets, JOB_BLOCKER_LIMIT) for j in ordered[1:MAX_LISTED_JOBS])
+    jobs = (top, *rest) if top else ()
     sha = snapshot.head_sha if _SHA.match(snapshot.head_sha or "") else ""
     return AlertDigest(
         failed=snapshot.failed,
@@ -209,6 +218,7 @@ def build_digest(
         transition=tuple(t for t in (_clean(line, secrets, 300) for line in transition_lines) if t)[:20],
         top=top,
         jobs=jobs,
+        job_count=len(snapshot.jobs),
         links=_links(snapshot, top, secrets),
         dedupe_key=dedupe_key,
     )

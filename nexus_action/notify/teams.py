@@ -31,14 +31,23 @@ BLOCKER_LIMIT = 2000
 FAILURE_COLOR = "D70000"
 SUCCESS_COLOR = "2EB886"
 
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_~\[\]()#>!|{}])")
-_LINE_START_MARKER = re.compile(r"^(\s*)([-+]|\d+\.)(?=\s)", re.MULTILINE)
+# Only what starts emphasis, code or a link anywhere in a line; `#`, `>` and list markers matter at a line start
+# only. Escaping more would be harmless in CommonMark but shows stray backslashes in some Teams clients.
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_~\[\]])")
+_LINE_START_MARKER = re.compile(r"^(\s*)(?:([-+#])(?=\s)|(>)|(\d+)([.)])(?=\s))", re.MULTILINE)
 
 
 def escape_markdown(text: str) -> str:
     """Backslash-escape the markdown Teams renders in card text, including list markers at a line start."""
     text = _MARKDOWN_SPECIALS.sub(r"\\\1", text)
-    return _LINE_START_MARKER.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
+    return _LINE_START_MARKER.sub(_escape_marker, text)
+
+
+def _escape_marker(m: re.Match[str]) -> str:
+    indent, bullet, quote, number, dot = m.groups()
+    if number:  # `1.` is escaped as `1\.`: a backslash before a digit is not an escape in markdown
+        return f"{indent}{number}\\{dot}"
+    return f"{indent}\\{bullet or quote}"
 
 
 def escape_html_markdown(text: str) -> str:
@@ -114,7 +123,7 @@ def adaptive_card(d: AlertDigest, shown: int) -> dict[str, Any]:
         "type": "AdaptiveCard",
         "$schema": ADAPTIVE_SCHEMA,
         "version": ADAPTIVE_VERSION,
-        "fallbackText": d.summary,
+        "fallbackText": escape_markdown(d.summary),
         "body": _card_body(d, shown),
         "actions": [{"type": "Action.OpenUrl", "title": link.title, "url": link.url} for link in d.links[:MAX_ACTIONS]],
     }
