@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Thin shim: the Action (and anyone with a checkout) runs the `nexus-autofix` CLI through this file."""
 
+from __future__ import annotations
+
 import sys
 from pathlib import Path
 

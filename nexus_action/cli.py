@@ -244,13 +244,27 @@ HANDLERS = {
 }
 
 
-def _write_traceback(env: Mapping[str, str]) -> str:
+def _secrets(env: Mapping[str, str]) -> tuple[str, ...]:
+    """Token and webhook URLs, to scrub from error text (an exception may quote a URL or a header)."""
+    try:
+        return load_settings(env).secret_values()
+    except NexusError:
+        return tuple(v for k, v in env.items() if k in ("GITHUB_TOKEN", "INPUT_GITHUB-TOKEN") and len(v) >= 8)
+
+
+def _scrub(text: str, secrets: Sequence[str]) -> str:
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
+def _write_traceback(env: Mapping[str, str], secrets: Sequence[str]) -> str:
     folder = Path(env.get("RUNNER_TEMP") or tempfile.gettempdir())
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix="nexus-autofix-traceback-", suffix=".txt", dir=folder)
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(traceback.format_exc())
+            fh.write(_scrub(traceback.format_exc(), secrets))
         return name
     except OSError:
         return "(could not be written)"
@@ -268,7 +282,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     try:
         return HANDLERS[args.command](args, env, sys.stdout)
     except NexusError as err:
-        sys.stderr.write(err.render() + "\n")
+        sys.stderr.write(_scrub(err.render(), _secrets(env)) + "\n")
         return err.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
@@ -280,9 +294,10 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_OK
     except Exception as exc:
-        where = _write_traceback(env)
+        secrets = _secrets(env)
+        where = _write_traceback(env, secrets)
         sys.stderr.write(
-            f"error NEXUS-INTERNAL: unexpected {type(exc).__name__}: {_one_line(exc)}\n"
+            f"error NEXUS-INTERNAL: unexpected {type(exc).__name__}: {_scrub(_one_line(exc), secrets)}\n"
             f"  full traceback: {where}\n"
             f"  hint: this is a bug in NEXUS AutoFix; please report it with that file.\n"
         )

@@ -172,3 +172,30 @@ def test_classify_path_imports_no_network_or_schema_libraries() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert result.stdout.strip() == ""
+
+
+def test_error_text_never_shows_the_token_or_webhook_url(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = "https://hooks.slack.com/services/T000/B000/abcdefSECRET"
+
+    def leaky(args: argparse.Namespace, env: Any, out: TextIO) -> int:
+        raise ConnectionError(f"HTTPSConnectionPool: Max retries exceeded with url: {url} (token ghs_0123456789abc)")
+
+    env = {"RUNNER_TEMP": str(tmp_path), "GITHUB_TOKEN": "ghs_0123456789abc", "AUTOFIX_ALERT_WEBHOOK_URL": url}
+    monkeypatch.setitem(cli.HANDLERS, "settings", leaky)
+    assert _run(["settings"], env) == 70
+    err = capsys.readouterr().err
+    assert "abcdefSECRET" not in err
+    assert "ghs_0123456789abc" not in err
+    assert "***" in err
+    trace = Path(err.splitlines()[1].removeprefix("  full traceback: ")).read_text(encoding="utf-8")
+    assert "abcdefSECRET" not in trace
+    assert "ghs_0123456789abc" not in trace
+
+    def rejected(args: argparse.Namespace, env: Any, out: TextIO) -> int:
+        raise NexusError("NEXUS-WEBHOOK-REJECTED", f"{url} answered 404 no_service")
+
+    monkeypatch.setitem(cli.HANDLERS, "settings", rejected)
+    assert _run(["settings"], env) == 5
+    assert "abcdefSECRET" not in capsys.readouterr().err

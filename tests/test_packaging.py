@@ -162,3 +162,9 @@ def test_make_test_runs_every_gate() -> None:
         line = next(line for line in makefile.splitlines() if command in line)
         assert not line.lstrip().startswith("-"), f"make ignores failures of: {line.strip()}"
         assert "|| true" not in line
+
+
+def test_one_version_everywhere() -> None:
+    import nexus_action
+
+    assert nexus_action.__version__ == PYPROJECT["project"]["version"]
