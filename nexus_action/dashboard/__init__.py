@@ -7,7 +7,12 @@ Pure entry points for the pipeline (the GitHub writes live in `dashboard/live.py
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
+import zlib
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -31,8 +36,6 @@ from nexus_action.settings import Settings
 # GitHub refuses issue bodies over 65,536 characters; keep a margin for edits made by hand.
 BODY_LIMIT = 65_536
 BODY_BUDGET = 60_000
-# The oldest records go first when the body would not fit; never below what the rows need.
-_TRIM_STEP = 10
 
 __all__ = [
     "BODY_BUDGET",
@@ -60,8 +63,10 @@ def read_records(previous_body: str | None) -> tuple[tuple[RunRecord, ...], list
             *warnings,
             f"dashboard state version {data.get('version')!r} is not {STATE_VERSION}: starting fresh",
         ]
-    raw = data.get("runs")
-    items = raw if isinstance(raw, list) else []
+    try:
+        items = unpack_runs(str(data.get("runs_z") or ""))
+    except ValueError:
+        return (), [*warnings, "dashboard run records are corrupt: starting fresh"]
     records = [r for r in (RunRecord.from_dict(i) for i in items if isinstance(i, dict)) if r is not None]
     dropped = len(items) - len(records)
     if dropped:
@@ -69,26 +74,34 @@ def read_records(previous_body: str | None) -> tuple[tuple[RunRecord, ...], list
     return tuple(sorted(records, key=lambda r: r.order, reverse=True)), warnings
 
 
+def pack_runs(records: Sequence[RunRecord]) -> str:
+    """Records as base64(zlib(JSON)): matrix runs repeat job names and blockers, which compress ~10x,
+    so the 30 rows and a useful insights window fit in one issue body."""
+    raw = json.dumps([r.to_dict() for r in records], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return base64.b64encode(zlib.compress(raw.encode("utf-8"), 9)).decode("ascii")
+
+
+def unpack_runs(packed: str) -> list[Any]:
+    """The inverse of pack_runs; raises ValueError on anything that is not what pack_runs wrote."""
+    try:
+        data = json.loads(zlib.decompress(base64.b64decode(packed, validate=True)).decode("utf-8"))
+    except (binascii.Error, zlib.error, UnicodeDecodeError) as exc:
+        raise ValueError(str(exc)) from None
+    if not isinstance(data, list):
+        raise ValueError("not a list")
+    return data
+
+
 def _state(records: Sequence[RunRecord], insights: dict[str, Any]) -> dict[str, Any]:
-    return {"version": STATE_VERSION, "runs": [r.to_dict() for r in records], "insights": insights}
+    # The insights stay plain JSON so a reader of the state (or a script) can use them without unpacking.
+    return {"version": STATE_VERSION, "runs_z": pack_runs(records), "insights": insights}
 
 
-def build_report(
-    records: Sequence[RunRecord], *, title: str, now: datetime, warnings: Sequence[str] = ()
-) -> DashboardReport:
-    """Rows, insights and body for these records (newest first), trimming the oldest until the body fits."""
-    kept = tuple(records[:RECORD_LIMIT])
-    notes = list(warnings)
-    while True:
-        entries = build_entries(kept)
-        insights = compute_insights(kept)
-        state = _state(kept, insights)
-        body = render_dashboard(title, entries, insights, now=now, state_block=encode_block(STATE_KIND, state))
-        if len(body) <= BODY_BUDGET or len(kept) <= _TRIM_STEP:
-            break
-        kept = kept[:-_TRIM_STEP]
-    if len(kept) < min(len(records), RECORD_LIMIT):
-        notes.append(f"dashboard kept the newest {len(kept)} run attempts to stay under {BODY_BUDGET} characters")
+def _render(records: Sequence[RunRecord], title: str, now: datetime, warnings: list[str]) -> DashboardReport:
+    entries = build_entries(records)
+    insights = compute_insights(records)
+    state = _state(records, insights)
+    body = render_dashboard(title, entries, insights, now=now, state_block=encode_block(STATE_KIND, state))
     return DashboardReport(
         title=title,
         label=DASHBOARD_LABEL,
@@ -96,9 +109,31 @@ def build_report(
         state=state,
         entries=entries,
         insights=insights,
-        records=kept,
-        warnings=tuple(notes),
+        records=tuple(records),
+        warnings=tuple(warnings),
     )
+
+
+def build_report(
+    records: Sequence[RunRecord], *, title: str, now: datetime, warnings: Sequence[str] = ()
+) -> DashboardReport:
+    """Rows, insights and body for these records (newest first), keeping as many as fit in the body budget."""
+    kept = tuple(records[:RECORD_LIMIT])
+    report = _render(kept, title, now, list(warnings))
+    if len(report.body_md) <= BODY_BUDGET:
+        return report
+    # The body shrinks as the oldest records go: find the most records that still fit (a few renders).
+    low, high = 1, len(kept) - 1
+    best = _render(kept[:1], title, now, [])
+    while low <= high:
+        middle = (low + high) // 2
+        candidate = _render(kept[:middle], title, now, [])
+        if len(candidate.body_md) <= BODY_BUDGET:
+            best, low = candidate, middle + 1
+        else:
+            high = middle - 1
+    note = f"dashboard kept the newest {len(best.records)} run attempts to stay under {BODY_BUDGET} characters"
+    return replace(best, warnings=(*warnings, note))
 
 
 def update_dashboard(

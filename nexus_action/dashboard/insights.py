@@ -112,10 +112,15 @@ def _fingerprints(records: Sequence[RunRecord]) -> list[dict[str, Any]]:
             runs[job.fingerprint].add(record.run_id)
             if green_after:
                 passed[job.fingerprint].add(record.run_id)
-            if job.fingerprint not in jobs or record.order > jobs[job.fingerprint][0]:
+            if job.name and (job.fingerprint not in jobs or record.order > jobs[job.fingerprint][0]):
                 jobs[job.fingerprint] = (record.order, job.name)
     rows: list[dict[str, Any]] = [
-        {"fingerprint": fp, "job": jobs[fp][1], "failed_runs": len(ids), "passed_on_rerun": len(passed[fp])}
+        {
+            "fingerprint": fp,
+            "job": jobs[fp][1] if fp in jobs else "",
+            "failed_runs": len(ids),
+            "passed_on_rerun": len(passed[fp]),
+        }
         for fp, ids in runs.items()
         if len(ids) >= 2 or passed[fp]
     ]

@@ -157,7 +157,20 @@ def write_dashboard_files(report: DashboardReport, out_dir: str | Path) -> Path:
     path = folder / "dashboard.md"
     path.write_text(report.body_md, encoding="utf-8")
     (folder / "dashboard.json").write_text(
-        json.dumps({"title": report.title, "label": report.label, **report.state}, indent=2, sort_keys=True) + "\n",
+        json.dumps(
+            {
+                "title": report.title,
+                "label": report.label,
+                "insights": report.insights,
+                # Unpacked, for people reading a dry run; the issue body holds the same records packed.
+                "runs": [r.to_dict() for r in report.records],
+                "warnings": list(report.warnings),
+            },
+            indent=2,
+            sort_keys=True,
+            ensure_ascii=False,
+        )
+        + "\n",
         encoding="utf-8",
     )
     return path

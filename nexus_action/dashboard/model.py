@@ -23,6 +23,8 @@ ENTRY_LIMIT = 30
 # Run attempts kept in the hidden state: the insights window. Trimmed further when the body would not fit.
 RECORD_LIMIT = 150
 BLOCKER_CHARS = 160
+NAME_CHARS = 100  # workflow, branch and job names: enough to recognise, bounded for the body budget
+JOBS_NAMED = 4  # failed jobs named per run (the row shows these); the others keep domain, kind, fingerprint
 
 
 def _int(value: Any) -> int | None:
@@ -177,19 +179,26 @@ def record_from_snapshot(
     return RunRecord(
         run_id=snapshot.run_id or 0,
         attempt=snapshot.run_attempt,
-        workflow=clean(snapshot.workflow),
-        branch=clean(snapshot.branch),
+        workflow=_clip(clean(snapshot.workflow), NAME_CHARS),
+        branch=_clip(clean(snapshot.branch), NAME_CHARS),
         head_sha=snapshot.head_sha,
         created_at=snapshot.created_at,
         conclusion="failure" if snapshot.failed else ("success" if snapshot.conclusion == "success" else "failure"),
         pr_number=snapshot.pr_number,
         run_url=run_url,
         jobs=tuple(
-            JobFailure(clean(j.name), j.classification.domain, j.classification.kind, j.fingerprint)
-            for j in snapshot.jobs
+            JobFailure(
+                # Names of the jobs the row shows (and the blocker's job); the rest are counted, not named,
+                # so a 50-job matrix failure cannot crowd the other rows out of the body.
+                _clip(clean(j.name), NAME_CHARS) if n < JOBS_NAMED or j is top else "",
+                j.classification.domain,
+                j.classification.kind,
+                j.fingerprint,
+            )
+            for n, j in enumerate(snapshot.jobs)
         ),
         blocker=_clip(clean(blocker.text), BLOCKER_CHARS) if blocker else "",
-        blocker_job=clean(top.name) if top else "",
+        blocker_job=_clip(clean(top.name), NAME_CHARS) if top else "",
         fix_request=clean(fix_request) if fix_request else None,
     )
 

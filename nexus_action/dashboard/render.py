@@ -9,11 +9,10 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from nexus_action.dashboard.model import ENTRY_LIMIT, DashboardEntry, RunRecord
+from nexus_action.dashboard.model import ENTRY_LIMIT, JOBS_NAMED, DashboardEntry, RunRecord
 
 # The visible marker the live edge looks for first (the hidden state block follows at the end).
 DASHBOARD_MARKER = "<!-- nexus:dashboard-issue -->"
-JOBS_SHOWN = 4
 
 
 def cell(text: str) -> str:
@@ -50,9 +49,9 @@ def _run_link(record: RunRecord) -> str:
 
 
 def _jobs(record: RunRecord) -> str:
-    names = [cell(j.name) for j in record.jobs]
-    shown = ", ".join(names[:JOBS_SHOWN])
-    return shown + (f" +{len(names) - JOBS_SHOWN} more" if len(names) > JOBS_SHOWN else "")
+    names = [cell(j.name) for j in record.jobs if j.name][:JOBS_NAMED]
+    more = len(record.jobs) - len(names)
+    return ", ".join(names) + (f" +{more} more" if more > 0 else "")
 
 
 def _status(entry: DashboardEntry) -> str:
