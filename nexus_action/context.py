@@ -1,7 +1,7 @@
 """RunContext: what happened and where, parsed once from the GITHUB_* variables and the event payload.
 
 Pure: takes the environment as a plain mapping and the payload as an already-loaded object. The
-file reading lives in `load_event` so the parser itself never touches the disk.
+file reading lives in `event_file.load_event` (re-exported here) so the parser never touches the disk.
 """
 
 from __future__ import annotations
@@ -9,10 +9,21 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 from nexus_action.errors import NexusError
+from nexus_action.event_file import guess_event_name, load_event
+
+__all__ = [
+    "NULL_SHA",
+    "SUPPORTED_EVENTS",
+    "CommentInfo",
+    "RunContext",
+    "guess_event_name",
+    "load_event",
+    "parse_context",
+    "with_overrides",
+]
 
 SUPPORTED_EVENTS = (
     "workflow_run",
@@ -353,63 +364,6 @@ def parse_context(env: Mapping[str, str], payload: Mapping[str, Any]) -> RunCont
     elif event == "workflow_dispatch":
         _from_workflow_dispatch(payload, base)
     return RunContext(**base)
-
-
-def load_event(path: str | Path | None) -> dict[str, Any]:
-    """Read the event payload file. A missing or malformed file is a clear NEXUS-EVENT-INVALID."""
-    if not path:
-        raise NexusError(
-            "NEXUS-EVENT-INVALID",
-            "GITHUB_EVENT_PATH is not set and no --event file was given",
-            "Run inside GitHub Actions, or pass --event path/to/event.json.",
-        )
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise NexusError(
-            "NEXUS-EVENT-INVALID",
-            f"cannot read event file {str(path)!r}: {exc}",
-            "Check GITHUB_EVENT_PATH / --event.",
-        ) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise NexusError(
-            "NEXUS-EVENT-INVALID",
-            f"event file {str(path)!r} is not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
-            "Pass the JSON webhook payload GitHub delivered.",
-        ) from None
-    if not isinstance(data, dict):
-        raise NexusError(
-            "NEXUS-EVENT-INVALID",
-            f"event file {str(path)!r} holds a {type(data).__name__}, not an object",
-            "Pass the JSON webhook payload GitHub delivered.",
-        )
-    return data
-
-
-# Keys that only one accepted event's payload has at its top level, checked in this order
-# (an issue_comment payload also has `issue`; a workflow_job payload has no `workflow_run`).
-_EVENT_KEYS = (
-    ("workflow_run", "workflow_run"),
-    ("workflow_job", "workflow_job"),
-    ("check_run", "check_run"),
-    ("check_suite", "check_suite"),
-    ("comment", "issue_comment"),
-    ("pull_request", "pull_request"),
-    ("inputs", "workflow_dispatch"),
-    ("commits", "push"),
-)
-
-
-def guess_event_name(payload: Mapping[str, Any]) -> str | None:
-    """The event a saved payload most likely came from, for `--event file.json` without `--event-name`."""
-    for key, event in _EVENT_KEYS:
-        if key in payload:
-            return event
-    if "after" in payload and "ref" in payload:
-        return "push"
-    return None
 
 
 def with_overrides(
