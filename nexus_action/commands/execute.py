@@ -309,7 +309,7 @@ def execute(
     templates: Mapping[str, str] | None = None,
 ) -> Outcome:
     """Run `commands` in order for `who`; returns the results and the updated ledger (with log entries)."""
-    run = _Run(ledger, templates or {})
+    run = _Run(ledger, templates if templates is not None else {})
     results: list[CommandResult] = []
     seen: set[tuple[str, tuple[str, ...]]] = set()
     for cmd in commands:

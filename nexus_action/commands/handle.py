@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -27,8 +27,6 @@ from nexus_action.errors import NexusError
 from nexus_action.report.redact import sanitize
 from nexus_action.report.state import ReportState, read_state
 from nexus_action.settings import Settings
-
-AGENT_TEMPLATE_NAMES = ("rex", "blaze", "bolt", "atlas")
 
 
 @dataclass(frozen=True)
@@ -65,19 +63,39 @@ def _refuse_all(parsed: ParsedComment, ledger: Ledger, login: str, reason: str, 
     return Outcome(results, ledger)
 
 
-def load_templates(ops: CommentOps, agents: Sequence[str], workspace: Path | None) -> dict[str, str]:
-    """Repo overrides of the prompt templates: the checked-out workspace first, else the default branch."""
-    found: dict[str, str] = {}
-    for agent in {a.lower() for a in agents}:
+class RepoTemplates(Mapping[str, str]):
+    """Repo overrides of the prompt templates, read only when a fix request needs one (one read per agent).
+
+    The checked-out workspace wins; else the file on the default branch (never the PR's code, whose author
+    could otherwise rewrite the prompt another agent acts on).
+    """
+
+    def __init__(self, ops: CommentOps, workspace: Path | None) -> None:
+        self.ops = ops
+        self.workspace = workspace
+        self.cache: dict[str, str | None] = {}
+
+    def _load(self, agent: str) -> str | None:
         relative = f"{TEMPLATE_FOLDER}/{agent}.md"
-        local = workspace / relative if workspace else None
+        local = self.workspace / relative if self.workspace else None
         if local is not None and local.is_file():
-            found[agent] = local.read_text(encoding="utf-8", errors="replace")
-            continue
-        text = ops.repo_file(relative)
-        if text:
-            found[agent] = text
-    return found
+            return local.read_text(encoding="utf-8", errors="replace")
+        return self.ops.repo_file(relative) or None
+
+    def __getitem__(self, agent: str) -> str:
+        key = agent.lower()
+        if key not in self.cache:
+            self.cache[key] = self._load(key)
+        found = self.cache[key]
+        if found is None:
+            raise KeyError(agent)
+        return found
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([k for k, v in self.cache.items() if v is not None])
+
+    def __len__(self) -> int:
+        return sum(1 for v in self.cache.values() if v is not None)
 
 
 def _reply_text(parsed: ParsedComment, outcome: Outcome, secrets: Sequence[str]) -> str:
@@ -131,10 +149,7 @@ def handle_comment(
             pr_url=f"{ctx.server_url}/{ctx.repository}/pull/{pr_number}",
             now=now,
         )
-        templates: dict[str, str] = {}
-        if any(c.name == "fix" for c in parsed.commands) and ledger.snapshot:
-            agents = [j.classification.agent for j in ledger.snapshot.jobs]
-            templates = load_templates(ops, agents, workspace)
+        templates = RepoTemplates(ops, workspace)
         outcome = execute(parsed.commands, ledger, who=who, ops=ops, settings=settings, templates=templates)
     new_state = into_report_state(state, outcome.ledger.with_processed(comment.id))
     _record(ops, report.id if report else None, new_state, settings, warnings)
@@ -177,18 +192,9 @@ def _react(ops: CommentOps, comment_id: int, content: str, warnings: list[str]) 
 
 
 def _context(args: argparse.Namespace, env: Mapping[str, str]) -> RunContext:
-    from nexus_action.context import load_event, parse_context
+    from nexus_action.cli import load_run_context
 
-    merged = dict(env)
-    payload = load_event(args.event or env.get("GITHUB_EVENT_PATH"))
-    merged["GITHUB_EVENT_NAME"] = (
-        args.event_name
-        or env.get("GITHUB_EVENT_NAME")
-        or ("issue_comment" if "comment" in payload and "issue" in payload else "")
-    )
-    if args.repo:
-        merged["GITHUB_REPOSITORY"] = args.repo
-    return parse_context(merged, payload)
+    return load_run_context(args, env)
 
 
 def _out_dir(args: argparse.Namespace, env: Mapping[str, str], settings: Settings) -> Path:
