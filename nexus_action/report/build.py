@@ -215,6 +215,7 @@ def build_report(
 ) -> Report:
     """The next report. `now` is the time of this processing (ISO 8601 UTC); the core has no clock."""
     previous, warnings = read_state(previous_body)
+    integrity = tuple(warnings)  # what was wrong with the previous state: shown in the report itself
     clean_chain = not any("history" in w or "chain" in w for w in warnings)
     snap = prepare_snapshot(snapshot, settings.secret_values())
     where = placement(previous, snap, current_head_sha)
@@ -225,8 +226,10 @@ def build_report(
             f"commit {shown} this report shows: recorded in history only"
         )
     elif where == REPEAT:
+        # The same attempt keeps the time it was first reported, so "since" and time-to-fix do not move.
+        if previous.latest and previous.latest.created_at:
+            snap = replace(snap, created_at=previous.latest.created_at)
         warnings.append(f"run {snap.run_id} attempt {snap.run_attempt} was already reported: its entry was updated")
-    integrity = tuple(warnings)  # what was wrong with the previous state: shown in the report itself
     state, entry = advance_state(
         replace(previous, integrity_warnings=integrity),
         snap,

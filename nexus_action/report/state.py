@@ -191,9 +191,9 @@ def verify_chain(entries: tuple[HistoryEntry, ...], head_hash: str) -> list[str]
     warnings: list[str] = []
     for i, entry in enumerate(entries):
         if entry.sealed(entry.prev_hash).hash != entry.hash:
-            warnings.append(f"history entry #{entry.seq} (run {entry.run_id}) was edited: its hash does not match")
+            warnings.append(f"history entry {entry.seq} (run {entry.run_id}) was edited: its hash does not match")
         if i > 0 and entry.prev_hash != entries[i - 1].hash:
-            warnings.append(f"history before entry #{entry.seq} was edited or removed: the sha256 chain is broken")
+            warnings.append(f"history before entry {entry.seq} was edited or removed: the sha256 chain is broken")
     if entries and head_hash and entries[-1].hash != head_hash:
         warnings.append("the newest history entries were removed: the sha256 chain head does not match")
     return warnings
