@@ -205,7 +205,7 @@ def build_digest(
     sha = snapshot.head_sha if _SHA.match(snapshot.head_sha or "") else ""
     return AlertDigest(
         failed=snapshot.failed,
-        headline=_clean(headline, secrets, 150) if headline else clip(default_headline(snapshot, repository), 150),
+        headline=_clean(headline, secrets, 150) or clip(default_headline(snapshot, repository), 150),
         repository=repository,
         workflow=_clean(snapshot.workflow, secrets, 140),
         branch=_clean(snapshot.branch, secrets, 200),
