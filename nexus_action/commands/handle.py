@@ -128,29 +128,23 @@ def handle_comment(
         return Handled("ignored", sender.reason)
     warnings: list[str] = []
     _react(ops, comment.id, "eyes", warnings)
-    report = ops.report_comment()
+    try:
+        report = ops.report_comment()
+    except NexusError:
+        # Without the state there is no safe retry count or breaker: fail closed, visibly.
+        _react(ops, comment.id, "confused", warnings)
+        raise
     state, state_warnings = read_state(report.body) if report else (ReportState(), [])
     warnings.extend(state_warnings)
     ledger = from_report_state(state)
     if comment.id in ledger.processed_comment_ids:
         # GitHub redelivered the event, or the job was re-run: the commands already ran once.
         return Handled("duplicate", f"comment {comment.id} was already handled", warnings=tuple(warnings))
-    pr_number = comment.issue_number
-    if not sender.allowed:
-        outcome = _refuse_all(parsed, ledger, comment.author, sender.reason, now)
+    pr_url = f"{ctx.server_url}/{ctx.repository}/pull/{comment.issue_number}"
+    if sender.allowed:
+        outcome = _gated_run(parsed, ledger, comment, ops, settings, now=now, pr_url=pr_url, workspace=workspace)
     else:
-        level = effective_permission(*ops.permission(comment.author))
-        who = Requester(
-            login=comment.author,
-            permission=level,
-            comment_id=comment.id,
-            comment_url=comment.url,
-            pr_number=pr_number,
-            pr_url=f"{ctx.server_url}/{ctx.repository}/pull/{pr_number}",
-            now=now,
-        )
-        templates = RepoTemplates(ops, workspace)
-        outcome = execute(parsed.commands, ledger, who=who, ops=ops, settings=settings, templates=templates)
+        outcome = _refuse_all(parsed, ledger, comment.author, sender.reason, now)
     new_state = into_report_state(state, outcome.ledger.with_processed(comment.id))
     _record(ops, report.id if report else None, new_state, settings, warnings)
     reply = _reply_text(parsed, outcome, settings.secret_values())
@@ -162,6 +156,36 @@ def handle_comment(
     _react(ops, comment.id, "rocket" if outcome.ok else "confused", warnings)
     status = "ok" if outcome.ok else ("failed" if any(r.status == "failed" for r in outcome.results) else "refused")
     return Handled(status, "", outcome.results, outcome, tuple(warnings))
+
+
+def _gated_run(
+    parsed: ParsedComment,
+    ledger: Ledger,
+    comment: CommentInfo,
+    ops: CommentOps,
+    settings: Settings,
+    *,
+    now: datetime,
+    pr_url: str,
+    workspace: Path | None,
+) -> Outcome:
+    """Check the author's permission, then run the commands (each command checks its own required level)."""
+    try:
+        level = effective_permission(*ops.permission(comment.author))
+    except NexusError as err:
+        # The gate could not be checked: refuse rather than guess, and say why.
+        return _refuse_all(parsed, ledger, comment.author, f"could not check the permission: {err.message}", now)
+    who = Requester(
+        login=comment.author,
+        permission=level,
+        comment_id=comment.id,
+        comment_url=comment.url,
+        pr_number=comment.issue_number,
+        pr_url=pr_url,
+        now=now,
+    )
+    templates = RepoTemplates(ops, workspace)
+    return execute(parsed.commands, ledger, who=who, ops=ops, settings=settings, templates=templates)
 
 
 def _record(
