@@ -294,3 +294,54 @@ def test_ignored_jobs_are_left_out(tmp_path: Path, log: Path) -> None:
     assert code == 0
     assert "docs" not in (out / "comment.md").read_text(encoding="utf-8").split("<!-- nexus:state")[0]
     assert "job docs left out by AUTOFIX_IGNORE_JOBS" in printed
+
+
+DEMO = Path(__file__).parent / "data" / "reports" / "demo"
+
+
+def _real(argv: list[str], now: str = "2026-11-20T10:00:00Z") -> str:
+    args = build_parser().parse_args(["report", *argv])
+    out = io.StringIO()
+    assert run_report(args, {}, settings_from({}, None), out, clock=lambda: now) == 0
+    return out.getvalue()
+
+
+def test_demo_with_the_real_classifier_twice(tmp_path: Path) -> None:
+    """The `make demo` case (copied from examples/demo), then a second run where the unit tests were fixed."""
+    event, clippy, tests = DEMO / "event.json", DEMO / "clippy.log", DEMO / "pytest.log"
+    first = tmp_path / "1"
+    printed = _real(
+        ["--dry-run", "--event", str(event), "--log", f"clippy={clippy}", "--log", f"unit-tests={tests}",
+         "--out", str(first), "--print", "comment"]
+    )  # fmt: skip
+    assert printed.startswith("<!-- nexus:report -->")
+    outputs = json.loads((first / "outputs.json").read_text(encoding="utf-8"))
+    assert (outputs["domain"], outputs["agent"]) == ("rust", "Rex")
+    comment = (first / "comment.md").read_text(encoding="utf-8")
+    assert "**clippy**" in comment
+    assert "| unit-tests | python | test | Atlas |" in comment
+    second = tmp_path / "2"
+    _real(
+        ["--dry-run", "--event", str(event), "--run-id", "1589141999", "--log", f"clippy={clippy}",
+         "--previous", str(first / "comment.md"), "--out", str(second)],
+        now="2026-11-20T10:30:00Z",
+    )  # fmt: skip
+    comment = (second / "comment.md").read_text(encoding="utf-8")
+    assert "- ✅ Fixed: `unit-tests`" in comment
+    assert "- ⏳ Still failing: `clippy` (2 attempts since 2026-11-20T10:00:00Z)" in comment
+    assert "<summary>History (2 runs)</summary>" in comment
+
+
+def test_ten_thousand_line_log_through_the_real_classifier(tmp_path: Path) -> None:
+    lines = [f"2026-11-20T10:00:00.0000000Z   Compiling crate-{i} v0.1.{i}" for i in range(10_000)]
+    lines[7000] = "2026-11-20T10:00:00.0000000Z error[E0308]: mismatched types"
+    lines[7001] = "2026-11-20T10:00:00.0000000Z   --> src/main.rs:12:5"
+    log = tmp_path / "build.log"
+    log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    _real(["--dry-run", "--repo", "me/proj", "--pr", "3", "--sha", "c" * 40, "--log", str(log), "--out", str(out)])
+    comment = (out / "comment.md").read_text(encoding="utf-8")
+    assert len(comment) < 60_000
+    assert "error[E0308]: mismatched types" in comment
+    assert f"https://github.com/me/proj/blob/{'c' * 40}/src/main.rs#L12" in comment
+    assert "log line 7001" in comment
