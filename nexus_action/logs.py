@@ -165,7 +165,7 @@ def scan_lines(
     totals: dict[str, int] | None = None,
 ) -> Iterator[LogLine]:
     """Yield normalised trigger lines (lower-cased text holds a needle) and their context, in log order."""
-    needle_list = sorted({n.lower() for n in needles if n})
+    finder = needle_pattern(needles)
     tracker = StepTracker(step)
     number = first_number  # number of the first line of the current chunk
     tail: list[tuple[int, bytes]] = []  # last `before` lines of the previous chunk, not yet emitted
@@ -174,13 +174,15 @@ def scan_lines(
     for buf in _Chunker(stream, chunk_size):
         low = buf.lower()
         starts: set[int] = set()
-        for needle in needle_list:
-            pos = low.find(needle)
-            while pos >= 0:
-                start = buf.rfind(b"\n", 0, pos) + 1
-                starts.add(start)
-                nxt = buf.find(b"\n", pos)
-                pos = low.find(needle, nxt + 1) if nxt >= 0 else -1
+        pos = 0
+        while True:
+            hit = finder.search(low, pos)
+            if hit is None:
+                break
+            starts.add(buf.rfind(b"\n", 0, hit.start()) + 1)
+            pos = buf.find(b"\n", hit.start()) + 1  # one hit per line is enough
+            if pos == 0:
+                break
         wanted: dict[int, bool] = {}  # line start offset -> is a trigger
         if pending_after:
             _forward(buf, 0, pending_after, wanted, include_first=True)
@@ -215,6 +217,24 @@ def scan_lines(
         number += lines_here
     if totals is not None:
         totals["lines"] = number - first_number
+
+
+def needle_pattern(needles: Iterable[bytes]) -> re.Pattern[bytes]:
+    """One compiled regex for all needles, shaped as a trie so each position tries one branch, not all."""
+    trie: dict[int, dict] = {}  # type: ignore[type-arg]
+    for needle in sorted({n.lower() for n in needles if n}):
+        node = trie
+        for byte in needle:
+            node = node.setdefault(byte, {})
+        node[-1] = {}
+
+    def emit(node: dict) -> bytes:  # type: ignore[type-arg]
+        alternatives = [b"" if k == -1 else re.escape(bytes([k])) + emit(v) for k, v in sorted(node.items())]
+        if b"" in alternatives:  # a needle ends here: its longer siblings are redundant for a line filter
+            return b""
+        return alternatives[0] if len(alternatives) == 1 else b"(?:" + b"|".join(alternatives) + b")"
+
+    return re.compile(emit(trie) or b"(?!)")
 
 
 def _forward(buf: bytes, start: int, count: int, wanted: dict[int, bool], *, include_first: bool) -> int:

@@ -1,0 +1,148 @@
+"""Throughput: classify a generated 200 MB GitHub-Actions-style log, next to `grep -E` on the same file.
+
+The log is written to /tmp (or --dir), with ordinary build output and a few real errors late in it. classify
+runs in a subprocess so its peak RSS (ru_maxrss) is its own; grep gets an equivalent pattern: the classifier's
+prefilter needles, case-insensitive, as one alternation. Both are timed in the same run, best of --repeat.
+
+Usage: python benchmarks/throughput.py [--mb 200] [--dir /tmp] [--repeat 3] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+NOISE = (
+    "   Compiling serde_derive v1.0.{n} (/home/runner/.cargo/registry/src/index.crates.io-6f17d22bba15001f/x)",
+    "[command]/usr/bin/git -c protocol.version=2 fetch --no-tags --prune origin +{n}:refs/remotes/origin/main",
+    "\x1b[36;1mnpm ci --no-audit --prefer-offline\x1b[0m",
+    "go: downloading github.com/hashicorp/go-plugin v1.4.{n}",
+    "ok  \tgithub.com/example/project/internal/pkg{n}\t0.{n}s",
+    "PASS tests/unit/component-{n}.test.ts (5.{n} s)",
+    "tests/test_module_{n}.py::test_case_{n} PASSED                                [ 42%]",
+    "[INFO] Building jar: /home/runner/work/app/app/target/app-{n}.jar",
+    "Downloading https://registry.npmjs.org/lodash/-/lodash-4.17.{n}.tgz (progress 100%)\r  done",
+)
+ERRORS = (
+    "##[group]Run cargo clippy --all-targets -- -D warnings",
+    "\x1b[36;1mcargo clippy --all-targets -- -D warnings\x1b[0m",
+    "shell: /usr/bin/bash -e {0}",
+    "##[endgroup]",
+    "error: this looks like you are swapping `a` and `b` manually",
+    "  --> src/lib.rs:42:5",
+    "   = note: `-D clippy::manual-swap` implied by `-D warnings`",
+    "   = help: for further information visit https://rust-lang.github.io/rust-clippy/master/index.html#manual_swap",
+    "error: could not compile `demo` (lib) due to 1 previous error",
+    "##[error]Process completed with exit code 101.",
+)
+
+
+def generate(path: Path, megabytes: int) -> int:
+    target = megabytes * 1_000_000
+    written = 0
+    n = 0
+    with path.open("wb") as fh:
+        fh.write(b"\xef\xbb\xbf")
+        batch: list[str] = []
+        while written < target * 0.97:
+            for template in NOISE:
+                n += 1
+                stamp = f"2024-05-01T12:{n // 60 % 60:02d}:{n % 60:02d}.{n % 10_000_000:07d}Z"
+                batch.append(f"{stamp} {template.format(n=n)}\n")
+            if len(batch) >= 5000:
+                data = "".join(batch).encode()
+                fh.write(data)
+                written += len(data)
+                batch.clear()
+        tail = "".join(f"2024-05-01T13:00:00.0000000Z {line}\n" for line in ERRORS) * 2
+        fh.write(tail.encode())
+        written += len(tail)
+    return path.stat().st_size
+
+
+def grep_pattern() -> str:
+    from nexus_action.classify.rules import load_rules
+
+    return "|".join(re.escape(n.decode()) for n in load_rules().needles)
+
+
+CHILD = """
+import resource, sys, time
+from nexus_action.classify import classify_log
+t, c = time.perf_counter(), time.process_time()
+r = classify_log(sys.argv[1])
+elapsed, cpu = time.perf_counter() - t, time.process_time() - c
+print(elapsed, cpu, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, r.domain, r.kind,
+      r.top_blocker.log_line if r.top_blocker else None)
+"""
+
+
+def run_classify(path: Path) -> tuple[float, float, int, str]:
+    """Wall and CPU seconds (import excluded), peak RSS in KB, and the result summary."""
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path)], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    return float(out[0]), float(out[1]), int(out[2]), " ".join(out[3:])
+
+
+def run_grep(path: Path, pattern: str) -> tuple[float, float]:
+    """Wall and CPU seconds of grep -E -i over the file (CPU from the children's rusage)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    subprocess.run(["grep", "-E", "-i", "-c", pattern, str(path)], capture_output=True, check=False)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--mb", type=int, default=200)
+    parser.add_argument("--dir", default=tempfile.gettempdir())
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--keep", action="store_true", help="keep the generated log")
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    path = Path(args.dir) / f"nexus-throughput-{args.mb}mb.log"
+    if not path.exists() or path.stat().st_size < args.mb * 900_000:
+        print(f"generating {path} ...", flush=True)
+        generate(path, args.mb)
+    size_mb = path.stat().st_size / 1e6
+    pattern = grep_pattern()
+    inf = float("inf")
+    c_wall = c_cpu = g_wall = g_cpu = inf
+    rss_kb, result = 0, ""
+    for _ in range(args.repeat):
+        wall, cpu, rss, result = run_classify(path)
+        c_wall, c_cpu, rss_kb = min(c_wall, wall), min(c_cpu, cpu), max(rss_kb, rss)
+        wall, cpu = run_grep(path, pattern)
+        g_wall, g_cpu = min(g_wall, wall), min(g_cpu, cpu)
+    env_locale = os.environ.get("LC_ALL") or os.environ.get("LANG") or "(unset)"
+    load = os.getloadavg()[0]
+    needles = len(pattern.split("|"))
+    print(f"log: {size_mb:.1f} MB; grep -E -i with the {needles} prefilter needles; locale {env_locale}")
+    print(
+        f"classify: wall {c_wall:.2f} s = {size_mb / c_wall:.0f} MB/s, cpu {c_cpu:.2f} s = {size_mb / c_cpu:.0f} MB/s"
+    )  # noqa: E501
+    print(f"  peak RSS {rss_kb / 1024:.1f} MB (target < 64 MB); result: {result}")
+    print(
+        f"grep -E:  wall {g_wall:.2f} s = {size_mb / g_wall:.0f} MB/s, cpu {g_cpu:.2f} s = {size_mb / g_cpu:.0f} MB/s"
+    )  # noqa: E501
+    print(f"classify / grep speed: wall {g_wall / c_wall:.2f}, cpu {g_cpu / c_cpu:.2f} (target >= 0.33)")
+    print(f"best of {args.repeat}; 1-min load average {load:.2f} (other work on the machine skews wall time)")
+    if not args.keep:
+        path.unlink()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
