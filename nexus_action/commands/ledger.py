@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from nexus_action.report.model import Snapshot
 from nexus_action.report.state import COMMAND_LOG_LIMIT, FixRequest, ReportState
@@ -42,13 +43,17 @@ class Ledger:
     breaker_open: bool = False
     command_log: tuple[CommandRecord, ...] = ()
     processed_comment_ids: tuple[int, ...] = ()
+    # Start of the current red streak: fix requests before it belong to a streak that already went green.
+    red_since: str | None = None
 
     def retries_on(self, sha: str) -> int:
         return int(self.retries_by_sha.get(sha, 0))
 
     @property
     def dispatched_fixes(self) -> int:
-        return sum(1 for r in self.fix_requests if r.dispatched)
+        """Fix requests sent since the PR last turned green: what the circuit breaker counts."""
+        since = _when(self.red_since) if self.red_since else None
+        return sum(1 for r in self.fix_requests if r.dispatched and (since is None or _when(r.at) >= since))
 
     def with_retry(self, sha: str) -> Ledger:
         counts = dict(self.retries_by_sha)
@@ -66,6 +71,15 @@ class Ledger:
         return dataclasses.replace(self, processed_comment_ids=(*ids, comment_id)[-PROCESSED_IDS_LIMIT:])
 
 
+def _when(stamp: str) -> datetime:
+    """An ISO time as an aware datetime; an unreadable one counts as the far future (kept, never forgotten)."""
+    try:
+        parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.max.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
 def from_report_state(state: ReportState) -> Ledger:
     """The commands' view of the report's state."""
     return Ledger(
@@ -76,6 +90,7 @@ def from_report_state(state: ReportState) -> Ledger:
         breaker_open=state.breaker_open,
         command_log=tuple(CommandRecord(r.at, r.user, r.command, r.result) for r in state.command_log),
         processed_comment_ids=state.processed_comment_ids,
+        red_since=state.streak.first_failure_at if state.streak.failing else None,
     )
 
 

@@ -43,3 +43,24 @@ def test_processed_ids_are_unique_and_bounded() -> None:
     assert len(ledger.processed_comment_ids) == 200
     assert len(set(ledger.processed_comment_ids)) == 200
     assert ledger.processed_comment_ids[-1] == 249 % 210
+
+
+def test_breaker_counts_only_fix_requests_of_the_current_red_streak() -> None:
+    fixes = (
+        FixRecord("a", "Rex", "2026-01-01T09:00:00Z", True),  # an earlier streak, which went green
+        FixRecord("b", "Rex", "2026-01-02T09:00:00Z", True),
+        FixRecord("c", "Rex", "2026-01-02T10:00:00+00:00", True),
+        FixRecord("d", "Rex", "2026-01-02T11:00:00Z", False),  # never sent
+        FixRecord("e", "Rex", "garbled", True),  # unreadable time: counted, the safe side
+    )
+    assert Ledger(fix_requests=fixes).dispatched_fixes == 4
+    assert Ledger(fix_requests=fixes, red_since="2026-01-02T08:00:00Z").dispatched_fixes == 3
+
+
+def test_red_since_comes_from_a_failing_streak_only() -> None:
+    from nexus_action.report.transition import Streak
+
+    failing = ReportState(streak=Streak(conclusion="failure", first_failure_at="2026-01-02T08:00:00Z"))
+    assert from_report_state(failing).red_since == "2026-01-02T08:00:00Z"
+    green = ReportState(streak=Streak(conclusion="success", first_failure_at=None))
+    assert from_report_state(green).red_since is None
