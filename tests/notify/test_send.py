@@ -229,3 +229,16 @@ def test_a_callers_session_keeps_its_own_adapters(receiver: Receiver) -> None:
         timeout=0.5, retries=0, respect_retry_after=True, max_wait=5, sleep=SleepRecorder(), session=session
     ).post(receiver.url(), PAYLOAD)
     assert session.adapters == before
+
+
+def test_no_retries_means_exactly_one_attempt(receiver: Receiver) -> None:
+    outcome, sleep = post(receiver, Answer(500, "down"), Answer(200, "ok"), retries=0)
+    assert (outcome.status, outcome.accepted, outcome.attempts) == (500, False, 1)
+    assert sleep.calls == []
+    assert len(receiver.received) == 1
+
+
+def test_503_with_retry_after_is_honoured_like_429(receiver: Receiver) -> None:
+    outcome, sleep = post(receiver, Answer(503, "", {"Retry-After": "3"}), Answer(204))
+    assert (outcome.status, outcome.accepted, outcome.confirmed) == (204, True, True)
+    assert sleep.calls == [3]
