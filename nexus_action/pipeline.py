@@ -209,6 +209,24 @@ def _deliver_live(ctx: RunContext, snapshot: Snapshot, settings: Settings, previ
     )
 
 
+def _skip_run(reason: str, rule: str, out_dir: Path, runner: Any, out: TextIO) -> int:
+    """The guards said no: exit 0, write nothing to GitHub, say why in the step summary."""
+    note = f"NEXUS AutoFix did nothing for this run: {reason} (rule `{rule}`).\n"
+    _write(out_dir / "summary.md", note)
+    runner.append_summary(note)
+    runner.set_outputs({"delivered-via": "skipped", "skip-reason": reason, "report-path": str(out_dir)})
+    out.write(note)
+    return 0
+
+
+def _print(out: TextIO, what: str, report: Any, notes: Sequence[str]) -> None:
+    shown = {"comment": report.comment_md, "issue": report.issue_md, "summary": report.summary_md}
+    if what in shown:
+        out.write(shown[what])
+    for note in notes:
+        out.write(f"note: {note}\n")
+
+
 def run_report(
     args: argparse.Namespace,
     env: Mapping[str, str],
@@ -233,12 +251,7 @@ def run_report(
     previous = _read_previous(args.previous)
     decision = should_process(ctx, settings, report_exists=previous is not None)
     if not decision.process:
-        note = f"NEXUS AutoFix did nothing for this run: {decision.reason} (rule `{decision.rule}`).\n"
-        _write(out_dir / "summary.md", note)
-        runner.append_summary(note)
-        runner.set_outputs({"delivered-via": "skipped", "skip-reason": decision.reason, "report-path": str(out_dir)})
-        out.write(note)
-        return 0
+        return _skip_run(decision.reason, decision.rule, out_dir, runner, out)
     logs = parse_log_args(args.log)
     kept = filter_jobs([log.job for log in logs], settings)
     logs = [log for log in logs if log.job in kept.kept]
@@ -267,14 +280,19 @@ def run_report(
     outputs = action_outputs(report, out_dir, "dry-run")
     write_report_files(out_dir, report, plan, payloads)
     notes = [*report.warnings, *(f"job {name} left out by AUTOFIX_IGNORE_JOBS" for name in kept.ignored)]
-    runner.append_summary(report.summary_md + "".join(f"\n> {n}\n" for n in notes if n not in report.summary_md))
+    if settings.dashboard_enabled and snapshot.pr_number is None:
+        # push / schedule / no-PR runs also update the CI failure dashboard (issue 9): dashboard.md in --out.
+        from nexus_action.dashboard.live import dry_run_dashboard
+
+        dashboard = dry_run_dashboard(previous, snapshot, settings=settings, now=now, out_dir=out_dir)
+        notes += [w for w in dashboard.warnings if not w.startswith("no nexus:dashboard block")]
+    extra = [n for n in notes if n not in report.summary_md]
+    if settings.dry_run:
+        extra.append(f"Dry run: nothing was written to GitHub or webhooks; the plan is in {out_dir / 'plan.json'}.")
+    runner.append_summary(report.summary_md + "".join(f"\n> {n}\n" for n in extra))
     runner.set_outputs(outputs)
     _write(out_dir / "outputs.json", json.dumps(outputs, indent=2) + "\n")
-    shown = {"comment": report.comment_md, "issue": report.issue_md, "summary": report.summary_md}
-    if args.print_what in shown:
-        out.write(shown[args.print_what])
-    for note in notes:
-        out.write(f"note: {note}\n")
+    _print(out, args.print_what, report, notes)
     if not settings.dry_run:
         # The report is already in the step summary and --out: a delivery failure loses nothing.
         _deliver_live(ctx, snapshot, settings, previous)

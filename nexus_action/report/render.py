@@ -97,7 +97,7 @@ def _names(jobs: tuple[JobChange, ...], total: int, clean: Clean, detail: Callab
 
 
 _CHANGE_TEXT = {
-    "first_failure": "🔴 First failure reported for this pull request.",
+    "first_failure": "🔴 First failure reported here.",
     "green_to_red": "🟢 → 🔴 **Broke**: the previous run passed.",
     "red_to_red": "🔴 → 🔴 **Still red**.",
     "red_to_green": "🔴 → 🟢 **Recovered**.",
