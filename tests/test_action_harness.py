@@ -418,7 +418,7 @@ def test_setup_says_when_there_is_no_python_at_all(tmp_path: Path) -> None:
 
 STAND_IN_PYTHON = """#!/usr/bin/env bash
 # A base interpreter whose `-m venv` and `-m pip` are recorded instead of run (no network in tests).
-if [ "$1" = -m ] && [ "$2" = venv ]; then mkdir -p "$3/bin"; cp "$0" "$3/bin/python"; exit 0; fi
+if [ "$1" = -m ] && [ "$2" = venv ]; then venv="${!#}"; mkdir -p "$venv/bin"; cp "$0" "$venv/bin/python"; exit 0; fi
 if [ "$1" = -m ] && [ "$2" = pip ]; then printf '%s\\n' "$@" >> "$RECORD_DIR/pip"; exit 0; fi
 exec "$REAL_PYTHON" "$@"
 """
@@ -457,6 +457,8 @@ def test_cold_start_creates_the_venv_outside_the_workspace_and_installs_the_lock
     assert [r.ran for r in runs[:3]] == [True, False, True]  # the cache step is a miss here
     pip = (tmp_path / "pip").read_text(encoding="utf-8").split("\n")
     assert "--require-hashes" in pip
+    # The runner's pip installs into a pip-less venv (no ensurepip: seconds saved on every cold start).
+    assert pip[pip.index("--python") + 1] == setup["python"] == str(venv / "bin" / "python")
     assert pip[pip.index("-r") + 1] == str(action / "requirements.lock")
     assert pip[pip.index("--cache-dir") + 1] == setup["pip-cache"]
     assert (venv / ".nexus-lock-sha256").read_text(encoding="utf-8") == lock_hash

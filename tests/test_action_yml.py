@@ -121,6 +121,7 @@ def test_the_cache_is_keyed_on_the_lock_hash_and_lives_outside_the_workspace() -
 
 
 def test_install_uses_the_hash_pinned_lock() -> None:
-    install = next(s for s in STEPS if "pip install" in s.get("run", ""))
+    install = next(s for s in STEPS if s.get("name", "").startswith("Install dependencies"))
     assert "--require-hashes" in install["run"]
-    assert "requirements.lock" in install["run"]
+    assert '-r "$lock"' in install["run"]
+    assert 'lock="$GITHUB_ACTION_PATH/requirements.lock"' in install["run"]
