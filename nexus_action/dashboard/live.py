@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 from nexus_action.dashboard import DASHBOARD_MARKER, read_records, update_dashboard
-from nexus_action.dashboard.model import DASHBOARD_LABEL, DashboardReport
+from nexus_action.dashboard.model import DASHBOARD_LABEL, DashboardReport, parse_time
 from nexus_action.github.client import GitHubApi, GitHubCallError
 from nexus_action.github.threads import Post
 from nexus_action.report.model import Snapshot
@@ -174,3 +174,17 @@ def write_dashboard_files(report: DashboardReport, out_dir: str | Path) -> Path:
         encoding="utf-8",
     )
     return path
+
+
+def dry_run_dashboard(
+    previous_body: str | None, snapshot: Snapshot, *, settings: Settings, now: str, out_dir: str | Path
+) -> DashboardReport:
+    """The dashboard a run would write, as `dashboard.md` / `dashboard.json` in the out folder.
+
+    `previous_body` is used only when it is a dashboard body (the pipeline's --previous may be a PR comment).
+    """
+    moment = parse_time(now) or datetime.now(timezone.utc)
+    previous = previous_body if previous_body and DASHBOARD_MARKER in previous_body else None
+    report = update_dashboard(previous, snapshot, settings=settings, now=moment)
+    write_dashboard_files(report, out_dir)
+    return report

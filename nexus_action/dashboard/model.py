@@ -199,7 +199,7 @@ def record_from_snapshot(
         ),
         blocker=_clip(clean(blocker.text), BLOCKER_CHARS) if blocker else "",
         blocker_job=_clip(clean(top.name), NAME_CHARS) if top else "",
-        fix_request=clean(fix_request) if fix_request else None,
+        fix_request=clean(request) if (request := fix_request or snapshot.fix_request) else None,
     )
 
 

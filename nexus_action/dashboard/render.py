@@ -44,6 +44,8 @@ def _short_time(record: RunRecord) -> str:
 
 
 def _run_link(record: RunRecord) -> str:
+    if not record.run_id:
+        return "—"  # a laptop or test run without GITHUB_RUN_ID
     label = f"#{record.run_id}" + (f" (attempt {record.attempt})" if record.attempt > 1 else "")
     return f"[{label}]({record.run_url})" if record.run_url else label
 
@@ -68,8 +70,8 @@ def _entry_row(entry: DashboardEntry) -> str:
     top = record.top_job
     cells = [
         _short_time(record),
-        cell(record.workflow),
-        cell(record.target),
+        cell(record.workflow) or "—",
+        cell(record.target) or "—",
         _run_link(record),
         _jobs(record),
         cell(top.domain if top else "unknown"),
@@ -144,7 +146,8 @@ def render_dashboard(
         DASHBOARD_MARKER,
         f"## {cell(title)}",
         "",
-        f"Latest {len(entries)} failed runs across workflows (at most {ENTRY_LIMIT}), newest first; "
+        f"Latest {len(entries)} failed run{'' if len(entries) == 1 else 's'} across workflows "
+        f"(at most {ENTRY_LIMIT}), newest first; "
         f"{failing} still failing. Updated {stamp} by NEXUS AutoFix.",
         "",
         *_entries_table(entries),

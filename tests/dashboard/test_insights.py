@@ -70,3 +70,13 @@ def test_empty_window() -> None:
     assert insights["recoveries"] == 0
     assert insights["time_to_fix"] == {"mean_seconds": None, "p50_seconds": None}
     assert insights["retries_per_recovery"] is None
+
+
+def test_fix_request_comes_from_the_snapshot_too() -> None:
+    from dataclasses import replace
+
+    from nexus_action.dashboard.model import record_from_snapshot
+    from tests.dashboard.sequence import snapshot
+
+    assert record_from_snapshot(replace(snapshot(SEQUENCE[8]), fix_request="fr-9")).fix_request == "fr-9"
+    assert record_from_snapshot(snapshot(SEQUENCE[8]), fix_request="fr-1").fix_request == "fr-1"

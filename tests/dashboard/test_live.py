@@ -106,3 +106,11 @@ def test_dry_run_files(tmp_path: Path) -> None:
     state = json.loads((tmp_path / "out" / "dashboard.json").read_text(encoding="utf-8"))
     assert (state["label"], state["insights"]["window"]["attempts"]) == ("ci-failures", 3)
     assert [r["run"] for r in state["runs"]] == [103, 102, 101]
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_cassettes_match_the_rest_description(name: str) -> None:
+    from tests.test_cassettes_match_rest import problems_of
+
+    interactions = yaml.safe_load(cassette_path(name).read_text(encoding="utf-8"))["interactions"]
+    assert [p for item in interactions for p in problems_of(item)] == []
