@@ -40,7 +40,7 @@ ERROR_CODES: dict[str, ErrorCode] = {
             2,
             "The workflow was triggered by an event NEXUS AutoFix does not handle.",
             "Run the action on workflow_run, workflow_job, check_run, check_suite, pull_request, "
-            "pull_request_target, push, issue_comment or workflow_dispatch.",
+            "pull_request_target, push, issue_comment, workflow_dispatch or schedule.",
         ),
         ErrorCode(
             "NEXUS-EVENT-INVALID",

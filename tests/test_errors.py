@@ -76,3 +76,10 @@ def test_render_is_one_line_plus_hint() -> None:
     assert err.render() == f"error NEXUS-TOKEN-MISSING: no token\n  hint: {ERROR_CODES['NEXUS-TOKEN-MISSING'].remedy}"
     assert str(err) == "NEXUS-TOKEN-MISSING: no token"
     assert err.exit_code == 2
+
+
+def test_unsupported_event_remedy_names_every_supported_event() -> None:
+    from nexus_action.context import SUPPORTED_EVENTS
+
+    remedy = ERROR_CODES["NEXUS-EVENT-UNSUPPORTED"].remedy
+    assert all(re.search(rf"\b{event}\b", remedy) for event in SUPPORTED_EVENTS)
