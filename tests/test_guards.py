@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from nexus_action.context import CommentInfo, RunContext
+from nexus_action.context import CommentInfo, RunContext, parse_context
 from nexus_action.guards import (
     filter_jobs,
     fix_request_id,
@@ -190,3 +192,38 @@ def test_fix_triggered_by_trailer_or_dispatch() -> None:
         event_name="repository_dispatch", action="nexus-autofix", payload={"client_payload": {"request": {"id": 9}}}
     )
     assert fix_request_id(dispatch) == "9"
+
+
+EVENTS = Path(__file__).resolve().parent / "data" / "events"
+RUN_EVENTS = ("workflow_run", "workflow_job", "check_run", "check_suite")
+
+
+def real_examples() -> list[tuple[str, int, dict[str, Any]]]:
+    found = []
+    for event in RUN_EVENTS:
+        examples = json.loads((EVENTS / f"{event}.json").read_text(encoding="utf-8"))
+        found += [(event, i, payload) for i, payload in enumerate(examples)]
+    return found
+
+
+@pytest.mark.parametrize(("event", "index", "payload"), real_examples(), ids=lambda v: str(v)[:20])
+def test_real_webhook_examples(event: str, index: int, payload: dict[str, Any]) -> None:
+    """Each real example from @octokit/webhooks-examples gets the decision its action and conclusion call for."""
+    ctx = parse_context({"GITHUB_EVENT_NAME": event}, payload)
+    decision = should_process(ctx, Settings())
+    if payload.get("action") != "completed":
+        assert decision.rule == "event"
+        assert decision.reason == f"{event} action is {payload['action']!r}; only completed runs are reported"
+    elif ctx.run_conclusion == "success":
+        assert decision.rule == "conclusion"
+        assert should_process(ctx, Settings(), report_exists=True).process
+    else:
+        assert ctx.run_conclusion in (None, "failure")
+        assert decision.process
+
+
+def test_real_failed_workflow_run_on_a_pr_is_processed() -> None:
+    payload = json.loads((EVENTS / "derived" / "workflow_run.failed_on_pr.json").read_text(encoding="utf-8"))
+    ctx = parse_context({"GITHUB_EVENT_NAME": "workflow_run"}, payload)
+    assert should_process(ctx, Settings()).process
+    assert should_process(ctx, Settings(ignore_workflows=(ctx.workflow,))).rule == "workflow"
