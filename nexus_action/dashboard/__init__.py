@@ -151,7 +151,7 @@ def update_dashboard(
     records, warnings = read_records(previous_body)
     record = record_from_snapshot(snapshot, fix_request=fix_request, secrets=settings.secret_values())
     if record.run_id == 0:
-        warnings.append("the run has no id: it is shown but cannot be de-duplicated against re-runs")
+        warnings.append("the run has no id (GITHUB_RUN_ID): it replaces any earlier dashboard row without one")
     return build_report(merge_record(records, record), title=settings.dashboard_title, now=now, warnings=warnings)
 
 

@@ -114,3 +114,15 @@ def test_cassettes_match_the_rest_description(name: str) -> None:
 
     interactions = yaml.safe_load(cassette_path(name).read_text(encoding="utf-8"))["interactions"]
     assert [p for item in interactions for p in problems_of(item)] == []
+
+
+def test_replay_is_strict_about_what_is_sent() -> None:
+    """A different body (here: attempt 2 of the last run) is not in the cassette, so the replay refuses it."""
+    from vcr.errors import CannotOverwriteExistingCassetteException
+
+    from tests.dashboard.live_scenarios import Scenario
+
+    rerun = (132, 2, *SEQUENCE[-1][2:])
+    changed = Scenario(rerun, issues=SCENARIOS["update"].issues)
+    with REPLAY.use_cassette(str(cassette_path("update"))), pytest.raises(CannotOverwriteExistingCassetteException):
+        run_scenario(changed, f"{REPLAY_HOST}/api/v3")
