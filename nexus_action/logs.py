@@ -22,6 +22,8 @@ CHUNK_SIZE = 1 << 20
 # A line longer than this is cut: bounded memory even for a log without newlines.
 MAX_LINE_BYTES = 1 << 16
 MAX_TEXT_CHARS = 2000
+# A `##[group]Run` header (script + env) that never sees its `##[endgroup]` stops counting as header here.
+MAX_HEADER_LINES = 300
 
 _TIMESTAMP = re.compile(r"^\ufeff?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[=>()][0-9A-Za-z]?|\x1b\][^\x07]*\x07")
@@ -80,11 +82,14 @@ class StepTracker:
         self.step = step
         self.in_header = False
         self.in_group = False
+        self.header_start = 0
 
     def make_line(self, number: int, raw: bytes, *, trigger: bool) -> LogLine:
         text = clean_text(raw)
         annotation = file = None
         line = column = None
+        if self.in_header and number - self.header_start > MAX_HEADER_LINES:
+            self.in_header = False
         in_header = self.in_header
         stripped = text.lstrip()
         if stripped.startswith("##["):
@@ -96,6 +101,7 @@ class StepTracker:
                     if rest.startswith("Run "):
                         self.step = rest[:120].rstrip()
                         self.in_header = in_header = True
+                        self.header_start = number
                 elif cmd == "endgroup":
                     self.in_group = self.in_header = False
                 elif cmd in ("error", "warning", "notice"):
@@ -185,8 +191,7 @@ def scan_lines(
                 break
         wanted: dict[int, bool] = {}  # line start offset -> is a trigger
         if pending_after:
-            _forward(buf, 0, pending_after, wanted, include_first=True)
-        pending_after = 0
+            pending_after = _forward(buf, 0, pending_after, wanted, include_first=True)
         need_tail = 0
         for start in starts:
             wanted[start] = True
@@ -213,7 +218,8 @@ def scan_lines(
                 yield tracker.make_line(counted, buf[start:end], trigger=wanted[start])
                 last_emitted = counted
         lines_here = buf.count(b"\n")
-        tail = _last_lines(buf, number, before) if before else []
+        if before:
+            tail = (tail + _last_lines(buf, number, before))[-before:]
         number += lines_here
     if totals is not None:
         totals["lines"] = number - first_number

@@ -21,6 +21,8 @@ MAX_BLOCKERS = 10
 KEEP_CANDIDATES = 200
 ANNOTATION_BONUS = 3
 LOCATION_REACH = 3  # a location line (rustc -->) belongs to a blocker at most this many lines above it
+# An error line that a compiler followed with its location is a real diagnostic, not a stray "error:" word.
+LOCATED_PRIORITY = 85
 _GROUP_SUFFIX = re.compile(r"\d+$")
 
 
@@ -89,7 +91,7 @@ class BlockerList:
                 located = replace(
                     cand.blocker, file=found.get("file"), line=_int(found.get("line")), column=_int(found.get("col"))
                 )
-                self.candidates[i] = replace(cand, blocker=located)
+                self.candidates[i] = replace(cand, blocker=located, priority=max(cand.priority, LOCATED_PRIORITY))
             return
 
     def ranked(self, failing_sections: Iterable[tuple[int, int]] = (), bonus: int = 0) -> list[Candidate]:

@@ -1,0 +1,100 @@
+"""Golden classifications of short log excerpts (tests/data/logs/<case>.log -> <case>.classification.json).
+
+Regenerate with `python scripts/regen_classify.py` and review the diff. Which excerpts are real (copied from
+../shared/corpus by scripts/extract_log_excerpts.py) and which are written is listed in tests/data/logs/README.md.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from nexus_action.classify import classify_log
+
+ROOT = Path(__file__).resolve().parents[2]
+LOGS = ROOT / "tests" / "data" / "logs"
+sys.path.insert(0, str(ROOT / "scripts"))
+from regen_classify import signals_for  # noqa: E402
+
+CASES = sorted(p.stem for p in LOGS.glob("*.log"))
+SCHEMA = json.loads((ROOT / "nexus_action" / "schemas" / "classification.schema.json").read_text(encoding="utf-8"))
+
+
+def test_every_log_has_a_golden_file() -> None:
+    assert len(CASES) >= 40
+    missing = [c for c in CASES if not (LOGS / f"{c}.classification.json").exists()]
+    assert missing == []
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_classification_matches_golden(case: str) -> None:
+    log = LOGS / f"{case}.log"
+    got = classify_log(log, **signals_for(log)).to_dict()
+    want: dict[str, Any] = json.loads((LOGS / f"{case}.classification.json").read_text(encoding="utf-8"))
+    assert got == want
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_golden_is_valid_against_the_schema(case: str) -> None:
+    data = json.loads((LOGS / f"{case}.classification.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(SCHEMA).validate(data)
+
+
+# What a person would check by eye: the domain/kind and that the top blocker is the line they would read first.
+EXPECTED = {
+    "rust_rustc_error": ("rust", "compile", "mismatched types"),
+    "rust_clippy": ("rust", "lint", "identical blocks"),
+    "rust_test_with_warnings": ("rust", "test", "panicked at src/parse.rs:41:9"),
+    "rust_fmt": ("rust", "format", "Diff in"),
+    "rust_cargo_deny": ("rust", "dependency", "Potential segfault"),
+    "frontend_tsc": ("frontend", "typecheck", "TS2322"),
+    "frontend_eslint": ("frontend", "lint", "no-unused-vars"),
+    "frontend_jest_snapshot": ("frontend", "snapshot", None),
+    "frontend_npm_install": ("frontend", "dependency", "ERESOLVE"),
+    "frontend_vitest": ("frontend", "test", "expected 110 to be 121"),
+    "python_pytest": ("python", "test", "tests/test_cart.py:7: AssertionError"),
+    "python_mypy": ("python", "typecheck", "Incompatible return value"),
+    "python_ruff": ("python", "lint", "F401"),
+    "python_pip_resolution": ("python", "dependency", "Could not find a version"),
+    "go_compile_undefined": ("go", "compile", "undefined: os"),
+    "go_test_fail": ("go", "test", None),
+    "go_mod_tidy": ("go", "dependency", "go.mod/go.sum are not up-to-date"),
+    "go_staticcheck": ("go", "lint", "U1000"),
+    "jvm_maven_compile": ("jvm", "compile", "cannot find symbol"),
+    "jvm_gradle_test": ("jvm", "test", "greetsByName"),
+    "native_gcc_link": ("native", "compile", "implicit declaration"),
+    "native_undefined_reference": ("native", "compile", "undefined reference"),
+    "infra_helm": ("infra", "deploy", "UPGRADE FAILED"),
+    "infra_terraform": ("infra", "deploy", "Unsupported argument"),
+    "infra_kubectl": ("infra", "deploy", "error validating"),
+    "infra_yamllint": ("infra", "lint", "line too long"),
+    "docker_buildkit": ("infra", "docker_build", "#6 ERROR"),
+    "github_permission": ("github", "permission", "Resource not accessible by integration"),
+    "github_push_denied": ("github", "permission", "Permission to acme/app.git denied"),
+    "github_missing_secret": ("github", "workflow_config", "Input required and not supplied"),
+    "github_invalid_workflow": ("github", "workflow_config", "Invalid workflow file"),
+    "github_unknown_action": ("github", "workflow_config", "Unable to resolve action"),
+    "runner_oom_137": ("runner", "oom", "Killed"),
+    "runner_disk_full": ("runner", "oom", "no space left on device"),
+    "runner_network": ("runner", "network", "Could not resolve host"),
+    "runner_timeout": ("runner", "timeout", "exceeded the maximum execution time"),
+    "runner_cancelled": ("runner", "timeout", "canceled"),
+    "only_annotation": ("unknown", "unknown", "Release notes are missing"),
+    "annotations_only": ("rust", "compile", "identical blocks"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EXPECTED))
+def test_domain_kind_and_top_blocker(case: str) -> None:
+    domain, kind, top_text = EXPECTED[case]
+    result = classify_log(LOGS / f"{case}.log")
+    assert (result.domain, result.kind) == (domain, kind)
+    assert result.top_blocker is not None
+    assert "Process completed with exit code" not in result.top_blocker.text
+    if top_text:
+        assert top_text in result.top_blocker.text
