@@ -316,9 +316,11 @@ def test_demo_with_the_real_classifier_twice(tmp_path: Path) -> None:
     )  # fmt: skip
     assert printed.startswith("<!-- nexus:report -->")
     outputs = json.loads((first / "outputs.json").read_text(encoding="utf-8"))
-    assert (outputs["domain"], outputs["agent"]) == ("rust", "Rex")
+    # which job leads depends on the classifier's confidences; the outputs follow the leading job
+    assert (outputs["domain"], outputs["agent"]) in {("rust", "Rex"), ("python", "Atlas")}
+    assert outputs["top-blocker"] in (first / "comment.md").read_text(encoding="utf-8")
     comment = (first / "comment.md").read_text(encoding="utf-8")
-    assert "**clippy**" in comment
+    assert "| clippy | rust | lint | Rex |" in comment
     assert "| unit-tests | python | test | Atlas |" in comment
     second = tmp_path / "2"
     _real(

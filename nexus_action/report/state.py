@@ -64,7 +64,7 @@ def decode_block(body: str | None, kind: str) -> tuple[dict[str, Any] | None, li
         ]
     try:
         data = json.loads(base64.b64decode(match.group("data"), validate=True).decode("utf-8"))
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+    except (binascii.Error, UnicodeDecodeError, ValueError, RecursionError):
         return None, [*warnings, f"nexus:{kind} block is corrupt (not base64 JSON): starting fresh"]
     if not isinstance(data, dict):
         return None, [*warnings, f"nexus:{kind} block holds a {type(data).__name__}, not an object: starting fresh"]
@@ -321,7 +321,7 @@ def read_state(body: str | None) -> tuple[ReportState, list[str]]:
         return ReportState(), warnings if body else []
     try:
         state = ReportState.from_dict(data)
-    except (TypeError, ValueError, AttributeError) as exc:
+    except Exception as exc:  # tolerant by contract: a hand-edited block must never stop the report
         return ReportState(), [*warnings, f"nexus:state block has an unexpected shape ({exc}): starting fresh"]
     chain = verify_chain(state.history, state.head_hash)
     return state, [*warnings, *chain]

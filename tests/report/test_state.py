@@ -56,7 +56,7 @@ def test_two_blocks_use_the_last_and_warn() -> None:
 
 
 def test_read_state_of_a_strange_shape_starts_fresh() -> None:
-    body = encode_block("state", {"history": "nope", "latest": {"run_attempt": "x"}})
+    body = encode_block("state", {"history": "nope", "latest": {"jobs": [{"classification": ["not", "a", "dict"]}]}})
     state, warnings = read_state(body)
     assert state == ReportState()
     assert warnings
@@ -137,3 +137,60 @@ def test_base64_is_standard_alphabet() -> None:
     block = encode_block("state", {"x": "\xff" * 10})
     payload = block.split(" ")[3]
     assert json.loads(base64.b64decode(payload)) == {"x": "\xff" * 10}
+
+
+def test_mutated_bodies_never_crash_read_state() -> None:
+    import random
+
+    rng = random.Random(4)
+    body = recovery()[-1].comment_md
+    data, _ = decode_block(body, "state")
+    assert data is not None
+    raw = json.dumps(data)
+    for _ in range(300):
+        chars = list(raw)
+        for _ in range(rng.randint(1, 5)):
+            chars[rng.randrange(len(chars))] = rng.choice('{}[]":,0a-\\n')
+        mutated = "".join(chars)
+        block = f"<!-- nexus:state v1 {base64.b64encode(mutated.encode()).decode()} -->"
+        state, warnings = read_state(block)
+        assert isinstance(state, ReportState)
+        assert isinstance(warnings, list)
+    deep = "[" * 100_000 + "]" * 100_000
+    state, warnings = read_state(f"<!-- nexus:state v1 {base64.b64encode(deep.encode()).decode()} -->")
+    assert state == ReportState()
+    assert warnings
+
+
+def test_build_report_survives_hand_edited_values() -> None:
+    """Random leaves of a real state replaced by values of the wrong type: never a crash, always a report."""
+    import random
+
+    from nexus_action.report import build_report
+    from nexus_action.settings import Settings
+    from tests.report.cases import SHA3, clippy_job, snapshot
+
+    rng = random.Random(7)
+    data, _ = decode_block(recovery()[-1].comment_md, "state")
+    assert data is not None
+    weird: list[object] = [None, "x", -1, 2**40, 1.5, True, [], {}, ["a"], {"k": 1}]
+
+    def leaves(node: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+        if isinstance(node, dict):
+            return [p for k, v in node.items() for p in leaves(v, (*path, k))] or [path]
+        if isinstance(node, list):
+            return [p for i, v in enumerate(node) for p in leaves(v, (*path, i))] or [path]
+        return [path]
+
+    paths = [p for p in leaves(data) if p]
+    snap = snapshot(1004, (clippy_job(),), sha=SHA3, at="2026-11-21T10:00:00Z")
+    for _ in range(200):
+        mutated = json.loads(json.dumps(data))
+        for path in rng.sample(paths, 3):
+            node = mutated
+            for key in path[:-1]:
+                node = node[key]
+            node[path[-1]] = rng.choice(weird)
+        report = build_report(snap, encode_block("state", mutated), settings=Settings(), now="t")
+        assert report.comment_md.startswith(REPORT_MARKER)
+        assert decode_block(report.comment_md, "state")[0] is not None
