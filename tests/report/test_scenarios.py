@@ -113,3 +113,12 @@ def test_comment_issue_append_returns_the_entry_separately() -> None:
         plain.issue_md.index("<!-- nexus:history:end -->"),
     )
     assert "| 1 |" in plain.issue_md[start:end]
+
+
+def test_fresh_state_renders_without_a_run() -> None:
+    from nexus_action.report import ReportState
+
+    md = render_comment(ReportState(), settings=Settings())
+    assert md.startswith(REPORT_MARKER)
+    assert "No run reported yet" in md
+    assert decode_block(md, "state")[0] is not None
