@@ -33,11 +33,16 @@ RECOVERED_NOTE = (
 class RenderedReport(Protocol):
     """What `nexus_action.report.build_report` returns (only the fields delivery reads)."""
 
-    comment_md: str
-    issue_title: str
-    issue_md: str
-    issue_history_comment_md: str | None
-    summary_md: str
+    @property
+    def comment_md(self) -> str: ...
+    @property
+    def issue_title(self) -> str: ...
+    @property
+    def issue_md(self) -> str: ...
+    @property
+    def issue_history_comment_md(self) -> str | None: ...
+    @property
+    def summary_md(self) -> str: ...
 
 
 Render = Callable[[str | None], RenderedReport]  # previous body of our comment/issue -> report

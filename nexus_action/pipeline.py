@@ -195,18 +195,15 @@ def _payloads(report: Any, settings: Settings) -> dict[str, dict[str, Any]]:
     }
 
 
-def _deliver_live(ctx: RunContext, snapshot: Snapshot, settings: Settings, previous: str | None) -> Any:
-    """Live delivery (comment -> fallback issue -> webhook) is wired in by the delivery issue (5).
+def _deliver_live(ctx: RunContext, settings: Settings, jobs: Sequence[FailedJob], **kw: Any) -> int:
+    """Live delivery (issue 5): gather, find our comment, render with its body, comment -> issue -> webhook.
 
-    Calls, through `nexus_action.delivery.deliver_report`: GET/POST/PATCH /repos/{owner}/{repo}/issues/...
+    Writes the step summary, the outputs and the --out folder itself (the report is rendered inside the
+    chain, from the body of our own sticky comment). See `nexus_action.github.live.run_live`.
     """
-    if not settings.github_token:
-        raise NexusError("NEXUS-TOKEN-MISSING", "no GitHub token: input github-token and GITHUB_TOKEN are both empty")
-    raise NexusError(
-        "NEXUS-DELIVERY-FAILED",
-        "live delivery is not wired into `report` yet",
-        "Run with --dry-run (the report is in the --out folder and the step summary).",
-    )
+    from nexus_action.github.live import run_live
+
+    return run_live(ctx, settings, jobs=jobs, **kw)
 
 
 def _skip_run(reason: str, rule: str, out_dir: Path, runner: Any, out: TextIO) -> int:
@@ -267,6 +264,18 @@ def run_report(
         classify = classify_log
     now = clock()
     jobs = classify_logs(logs, ctx, settings, classify)
+    if not settings.dry_run:
+        return _deliver_live(
+            ctx,
+            settings,
+            jobs,
+            classify=classify,
+            now=now,
+            fix_request=fix_request_id(ctx),
+            out_dir=out_dir,
+            runner=runner,
+            out=out,
+        )
     snapshot = build_snapshot(ctx, jobs, created_at=now, fix_request=fix_request_id(ctx))
     report = build_report(snapshot, previous, settings=settings, now=now)
     payloads = _payloads(report, settings)
@@ -293,9 +302,6 @@ def run_report(
     runner.set_outputs(outputs)
     _write(out_dir / "outputs.json", json.dumps(outputs, indent=2) + "\n")
     _print(out, args.print_what, report, notes)
-    if not settings.dry_run:
-        # The report is already in the step summary and --out: a delivery failure loses nothing.
-        _deliver_live(ctx, snapshot, settings, previous)
     out.write(f"NEXUS AutoFix dry run: report written to {out_dir}/ (comment.md, issue.md, summary.md, ")
     out.write("outputs.json, plan.json, payloads/)\n")
     return 0
