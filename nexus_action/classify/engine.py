@@ -43,6 +43,7 @@ class Signals:
     current_step: str | None = None
     failing_sections: list[tuple[int, int]] = field(default_factory=list)
     recent: deque[LogLine] = field(default_factory=lambda: deque(maxlen=6))
+    last_candidate_line: int = 0
 
     def fire(self, rule: Rule, signal: str, detail: str, log_line: int | None = None) -> None:
         self.hits[rule.id] = self.hits.get(rule.id, 0) + 1
@@ -107,6 +108,7 @@ def feed_line(signals: Signals, rules: tuple[Rule, ...], line: LogLine) -> None:
                 candidate.rule,
             )
     signals.blockers.add(candidate)
+    signals.last_candidate_line = line.number
 
 
 def _better(rule: Rule, current: Rule | None) -> bool:
@@ -120,7 +122,8 @@ def _better(rule: Rule, current: Rule | None) -> bool:
 
 def _last_output(signals: Signals, exit_line: LogLine) -> None:
     for previous in reversed(signals.recent):
-        if 0 < exit_line.number - previous.number <= 6:
+        # Only when no known error line sits between that output and the exit: it is a fallback.
+        if 0 < exit_line.number - previous.number <= 6 and previous.number > signals.last_candidate_line:
             signals.blockers.add(make_candidate(previous, LAST_OUTPUT, None))
         return
 

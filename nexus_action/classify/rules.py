@@ -177,7 +177,7 @@ def load_rules(extra_rules: Iterable[Mapping[str, Any]] = ()) -> RuleSet:
     order = [r["id"] for r in builtin]
     extra_needles: list[bytes] = []
     for i, raw in enumerate(extra_rules):
-        rule = _check_rule(raw, f"rules[{i}] (config file)")
+        rule = _check_rule(raw, f"config file rules[{i}]")
         if rule["id"] not in by_id:
             order.insert(0, rule["id"])  # user rules first: they win ties
         by_id[rule["id"]] = rule
