@@ -109,7 +109,7 @@ def run_live(
     out_dir: Path,
     runner: Any,
     out: TextIO,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> int:
     """Gather -> classify -> deliver -> step summary, outputs and --out files. Returns the exit code."""
     from nexus_action.pipeline import action_outputs, build_snapshot
@@ -125,6 +125,7 @@ def run_live(
         runner.set_outputs(outputs)
         write_outcome(out_dir, kept, nothing, outputs)
         require_token(settings)
+    sleep = sleep or time.sleep  # looked up at call time, so tests can swap it
     api = connect(settings, ctx.api_url, sleep=sleep, clock=time.time, random_fn=random.random)
     try:
         evidence, found = _gather(api, ctx, settings, jobs, classify)

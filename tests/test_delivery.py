@@ -1,0 +1,143 @@
+"""`nexus-autofix report` live (no --dry-run), end to end against the local stand-in GitHub.
+
+Real classifier, real report renderer, real pipeline: only GitHub is the stand-in (tests/fakegithub), so
+what is checked here is what a user sees: one sticky comment updated in place, the steady-state call
+count, the fallback issue reopened / appended / closed, the summary and --out always holding the
+report, and the exit code under fail-on-error. `time.sleep` is replaced so nothing can really wait.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from nexus_action.cli import build_parser, settings_from
+from nexus_action.errors import NexusError
+from nexus_action.pipeline import run_report
+from nexus_action.report.state import is_report_body
+from tests.fakegithub.scenarios import LOG
+from tests.fakegithub.server import FakeGitHub, Fault
+
+EVENT = Path(__file__).parent / "data" / "events" / "derived" / "workflow_run.failed_on_pr.json"
+SHA = "5779607b49aab1200488439f02372c57b4f75444"
+RUN_ID = 1589141559
+PR = 42
+TITLE = "NEXUS AutoFix report for PR #42"
+
+
+@pytest.fixture
+def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
+    def no_real_sleep(seconds: float) -> None:
+        raise AssertionError(f"tried to really sleep {seconds}s")
+
+    monkeypatch.setattr("time.sleep", no_real_sleep)
+    fake = FakeGitHub()
+    fake.start("/api/v3")
+    fake.add_pr(PR, SHA, ("src/lib.rs",))
+    yield fake
+    fake.stop()
+
+
+def fail_job(app: FakeGitHub) -> None:
+    app.add_job(RUN_ID, "clippy", "failure", log=LOG, step="Run cargo clippy")
+
+
+def report(app: FakeGitHub, tmp_path: Path, **env_extra: str) -> tuple[int, dict[str, Any], str]:
+    out_dir = tmp_path / "out"
+    summary = tmp_path / "summary.md"
+    summary.unlink(missing_ok=True)
+    env = {
+        "GITHUB_API_URL": app.base_url,
+        "GITHUB_SERVER_URL": "https://github.example",
+        "GITHUB_TOKEN": "ghs_live_test_token_123",
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_OUTPUT": str(tmp_path / "output.txt"),
+        **env_extra,
+    }
+    args = build_parser().parse_args(["report", "--event", str(EVENT), "--out", str(out_dir)])
+    code = run_report(args, env, settings_from(env, None), io.StringIO(), clock=lambda: "2026-11-20T10:00:00Z")
+    outputs = json.loads((out_dir / "outputs.json").read_text(encoding="utf-8"))
+    return code, outputs, summary.read_text(encoding="utf-8")
+
+
+def api_calls_seen(app: FakeGitHub, since: int = 0) -> int:
+    return len([p for _, p in app.seen[since:] if not p.startswith("/_blobs/")])
+
+
+def test_first_and_repeat_failure_keep_one_comment_updated_in_five_calls(app: FakeGitHub, tmp_path: Path) -> None:
+    fail_job(app)
+    code, outputs, summary = report(app, tmp_path)
+    assert code == 0
+    assert outputs["delivered-via"] == "comment"
+    [comment] = app.bot_comments(PR)
+    assert is_report_body(comment["body"])
+    assert outputs["comment-url"] == comment["html_url"]
+    assert "clippy" in comment["body"]
+    assert "### Delivery" in summary
+    assert "clippy" in summary
+
+    before = len(app.seen)
+    code, outputs, _ = report(app, tmp_path)
+    assert code == 0
+    assert len(app.bot_comments(PR)) == 1
+    assert app.bot_comments(PR)[0]["id"] == comment["id"]
+    # Steady state: jobs, log, changed files, our comment's listing, the update.
+    assert outputs["api-calls"] == "5"
+    assert api_calls_seen(app, before) == 5
+
+
+def test_green_run_updates_the_comment_and_closes_our_issue(app: FakeGitHub, tmp_path: Path) -> None:
+    fail_job(app)
+    report(app, tmp_path)
+    app.labels["nexus-autofix"] = {"name": "nexus-autofix", "color": "d73a4a"}
+    issue = app.add_issue(TITLE, "<!-- nexus:report -->\nold", "github-actions[bot]", ["nexus-autofix"])
+    app.jobs[RUN_ID][0].update(conclusion="success")
+    code, outputs, summary = report(app, tmp_path)
+    assert code == 0
+    assert outputs["delivered-via"] == "comment"
+    assert issue["state"] == "closed"
+    assert "passed again" in app.comments[issue["number"]][-1]["body"]
+    assert "closed the fallback issue" in summary
+
+
+def test_locked_pr_reopens_our_closed_issue_and_appends_history(app: FakeGitHub, tmp_path: Path) -> None:
+    fail_job(app)
+    app.locked.add(PR)
+    app.labels["nexus-autofix"] = {"name": "nexus-autofix", "color": "d73a4a"}
+    issue = app.add_issue(TITLE, "<!-- nexus:report -->\nold", "github-actions[bot]", ["nexus-autofix"], "closed")
+    code, outputs, summary = report(app, tmp_path, AUTOFIX_COMMENT_ISSUE_APPEND="true")
+    assert code == 0
+    assert outputs["delivered-via"] == "issue"
+    assert outputs["issue-url"] == issue["html_url"]
+    assert issue["state"] == "open"
+    assert is_report_body(issue["body"])
+    assert len(app.comments[issue["number"]]) == 1  # the history entry, as an issue comment
+    assert "locked" in summary
+
+
+def test_every_channel_refused_keeps_the_report_and_exits_by_fail_on_error(app: FakeGitHub, tmp_path: Path) -> None:
+    fail_job(app)
+    app.faults.append(Fault("GET", r"/repos/[^/]+/[^/]+/issues(/\d+/comments)?", 403, body={"message": "Forbidden"}))
+    code, outputs, summary = report(app, tmp_path)
+    assert code == 0  # default: report, but keep the workflow's colour
+    assert outputs["delivered-via"] == "summary-only"
+    assert "NEXUS-TOKEN-FORBIDDEN" in summary
+    assert "clippy" in summary  # the full report is there
+    assert "clippy" in (tmp_path / "out" / "comment.md").read_text(encoding="utf-8")
+    with pytest.raises(NexusError) as err:
+        report(app, tmp_path, AUTOFIX_FAIL_ON_ERROR="true")
+    assert err.value.code == "NEXUS-DELIVERY-FAILED"
+    assert err.value.exit_code == 5
+
+
+def test_a_comment_by_someone_else_with_our_marker_is_left_alone(app: FakeGitHub, tmp_path: Path) -> None:
+    fail_job(app)
+    forged = app.add_comment(PR, "<!-- nexus:report -->\nforged", "mallory")
+    report(app, tmp_path)
+    assert forged["body"] == "<!-- nexus:report -->\nforged"
+    assert len(app.bot_comments(PR)) == 1
