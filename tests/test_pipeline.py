@@ -347,3 +347,29 @@ def test_ten_thousand_line_log_through_the_real_classifier(tmp_path: Path) -> No
     assert "error[E0308]: mismatched types" in comment
     assert f"https://github.com/me/proj/blob/{'c' * 40}/src/main.rs#L12" in comment
     assert "log line 7001" in comment
+
+
+def test_same_attempt_twice_plans_one_webhook_alert(tmp_path: Path, log: Path) -> None:
+    env = {
+        "AUTOFIX_ALERT_WEBHOOK_ENABLED": "true",
+        "AUTOFIX_ALERT_WEBHOOK_URL": "https://hooks.slack.com/services/" + "T0/B0/abcdefabcdef",
+        "AUTOFIX_ALERT_WEBHOOK_ON": "always",
+    }
+    first, second = tmp_path / "1", tmp_path / "2"
+    run(["--dry-run", "--event", str(FAILED_ON_PR), "--log", f"clippy={log}", "--out", str(first)], env)
+    _, printed = run(
+        ["--dry-run", "--event", str(FAILED_ON_PR), "--log", f"clippy={log}", "--out", str(second),
+         "--previous", str(first / "comment.md")],
+        env,
+    )  # fmt: skip
+
+    def webhooks(folder: Path) -> list[dict[str, Any]]:
+        plan = json.loads((folder / "plan.json").read_text(encoding="utf-8"))["requests"]
+        return [r for r in plan if r["path"].startswith("https://")]
+
+    assert [w["path"] for w in webhooks(first)] == ["https://hooks.slack.com/***"]
+    assert webhooks(second) == []
+    assert "was already reported: its entry was updated" in printed
+    state, _ = read_state((second / "comment.md").read_text(encoding="utf-8"))
+    assert len(state.history) == 1
+    assert state.history[0].updates == 1
