@@ -266,6 +266,21 @@ def test_a_bad_input_value_fails_with_the_config_error(tmp_path: Path) -> None:
     assert "slack_blocks" in runs[-1].stderr  # the message lists the accepted values
 
 
+def test_slash_command_dry_run_sets_the_command_outputs(tmp_path: Path) -> None:
+    event = SMOKE / "slash-command-retry" / "event.json"
+    inputs = {"dry-run": "true", "github-token": "", "event-name": "issue_comment", "event-path": str(event)}
+    harness = ActionHarness(tmp_path, inputs, {"NEXUS_AUTOFIX_PYTHON": sys.executable}, event_name="issue_comment")
+    runs = harness.run()
+    assert runs[-1].returncode == 0, _failure(runs)
+    outputs = harness.outputs()
+    assert outputs["command-status"] == "ok"
+    assert [c["command"] for c in json.loads(outputs["commands"])] == ["/nexus retry"]
+    assert json.loads(outputs["retried-runs"]) == []
+    plan = json.loads((Path(outputs["report-path"]) / "plan.json").read_text(encoding="utf-8"))
+    assert plan["mode"] == "command"
+    assert plan["dry_run"] is True
+
+
 # --- the run step's command line, with a recording stand-in for Python -------------------------------------
 
 RECORDER = """#!/usr/bin/env bash
