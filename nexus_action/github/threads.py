@@ -101,8 +101,8 @@ class StickyComment:
                 if err.failure.kind != "unavailable":
                     raise
                 found = self.find_all()
-                if found:
-                    return found[0]
+                if found:  # the write happened after all (or another run's did): never post a second one
+                    return found[0] if found[0].body == body else self.update(found[0], body)
                 if attempt == retries:
                     raise
                 self.api.ledger.sleep(_backoff(attempt, self.api))
