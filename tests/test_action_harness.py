@@ -221,10 +221,11 @@ def _failure(runs: list[StepRun]) -> str:
 # --- end to end: the real CLI, in dry-run, on the bundled smoke fixtures ------------------------------------
 
 
+# Not strict: the classifier fix is in flight (issue 3); this must not turn anyone's suite red when it lands.
 CLIPPY_TOP_BLOCKER_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="classifier ranks clippy's `= note: -D ... implied by -D warnings` above the rustc error at "
-    "src/parser.rs:42:17 (issue 3); remove this mark when it passes",
+    strict=False,
+    reason="classifier ranks clippy's `= note: -D ... implied by -D warnings` above the rustc error "
+    "`this if has identical blocks` (issue 3); remove this mark once it passes",
 )
 
 
