@@ -22,6 +22,11 @@ CHUNK_SIZE = 1 << 20
 # A line longer than this is cut: bounded memory even for a log without newlines.
 MAX_LINE_BYTES = 1 << 16
 MAX_TEXT_CHARS = 2000
+# Lines of context kept above a failing exit line, and the substrings that mark such a line.
+DEEP_BEFORE = 40
+DEEP_NEEDLES = (b"##[error]", b"exited with")
+# The last lines of every log are read too (check-run annotation text is often all "tail").
+END_CONTEXT = 20
 # A `##[group]Run` header (script + env) that never sees its `##[endgroup]` stops counting as header here.
 MAX_HEADER_LINES = 300
 
@@ -169,26 +174,35 @@ def scan_lines(
     first_number: int = 1,
     chunk_size: int = CHUNK_SIZE,
     totals: dict[str, int] | None = None,
+    deep_before: int = DEEP_BEFORE,
+    end_context: int = END_CONTEXT,
 ) -> Iterator[LogLine]:
-    """Yield normalised trigger lines (lower-cased text holds a needle) and their context, in log order."""
-    finder = needle_pattern(needles)
+    """Yield normalised trigger lines (lower-cased text holds a needle) and their context, in log order.
+
+    A failing exit (`##[error]...`, Travis' `The command ... exited with N`) gets `deep_before` lines of
+    context instead of `before`: what a tool printed just before it failed is where its error usually is,
+    even when that error holds none of the needles.
+    """
+    needle_list = sorted({n.lower() for n in needles if n})
+    keep = max(before, deep_before, end_context)
     tracker = StepTracker(step)
     number = first_number  # number of the first line of the current chunk
-    tail: list[tuple[int, bytes]] = []  # last `before` lines of the previous chunk, not yet emitted
+    tail: list[tuple[int, bytes]] = []  # the last `keep` lines before the current chunk
+    # Chosen lines not yet emitted. A later deep trigger may still want lines up to `keep` lines back, so a
+    # line is only emitted once it falls behind that horizon: output is in log order whatever the chunking.
+    pending: dict[int, tuple[bytes, bool]] = {}
     pending_after = 0
-    last_emitted = first_number - 1
     for buf in _Chunker(stream, chunk_size):
         low = buf.lower()
         starts: set[int] = set()
-        pos = 0
-        while True:
-            hit = finder.search(low, pos)
-            if hit is None:
-                break
-            starts.add(buf.rfind(b"\n", 0, hit.start()) + 1)
-            pos = buf.find(b"\n", hit.start()) + 1  # one hit per line is enough
-            if pos == 0:
-                break
+        # One C-speed bytes.find pass per needle beats one regex alternation over the chunk (measured:
+        # CPython's re tries the alternation at almost every byte of ordinary log text).
+        for needle in needle_list:
+            pos = low.find(needle)
+            while pos >= 0:
+                starts.add(buf.rfind(b"\n", 0, pos) + 1)
+                nxt = buf.find(b"\n", pos)
+                pos = low.find(needle, nxt + 1) if nxt >= 0 else -1
         wanted: dict[int, bool] = {}  # line start offset -> is a trigger
         if pending_after:
             pending_after = _forward(buf, 0, pending_after, wanted, include_first=True)
@@ -196,51 +210,40 @@ def scan_lines(
         for start in starts:
             wanted[start] = True
             back, got = start, 0
-            while got < before and back > 0:
+            end = buf.find(b"\n", start)
+            want = deep_before if any(d in low[start:end] for d in DEEP_NEEDLES) else before
+            while got < want and back > 0:
                 back = buf.rfind(b"\n", 0, back - 1) + 1
                 wanted.setdefault(back, False)
                 got += 1
-            if back == 0 and got < before:
-                need_tail = max(need_tail, before - got)
+            if back == 0 and got < want:
+                need_tail = max(need_tail, want - got)
             left = _forward(buf, start, after, wanted, include_first=False)
             pending_after = max(pending_after, left)
         if need_tail:
             for n, raw in tail[-need_tail:]:
-                if n > last_emitted:
-                    yield tracker.make_line(n, raw, trigger=False)
-                    last_emitted = n
+                pending.setdefault(n, (raw, False))
         offset, counted = 0, number
         for start in sorted(wanted):
             counted += buf.count(b"\n", offset, start)
             offset = start
             end = buf.find(b"\n", start)
-            if counted > last_emitted:
-                yield tracker.make_line(counted, buf[start:end], trigger=wanted[start])
-                last_emitted = counted
-        lines_here = buf.count(b"\n")
-        if before:
-            tail = (tail + _last_lines(buf, number, before))[-before:]
-        number += lines_here
+            pending[counted] = (buf[start:end], wanted[start])
+        if keep:
+            tail = (tail + _last_lines(buf, number, keep))[-keep:]
+        number += buf.count(b"\n")
+        horizon = number - keep
+        for n in sorted(k for k in pending if k < horizon):
+            raw, trigger = pending.pop(n)
+            yield tracker.make_line(n, raw, trigger=trigger)
+    # The end of a log is where a tool that printed no recognisable word usually stopped.
+    for n, raw in tail[len(tail) - end_context :] if end_context else ():
+        pending.setdefault(n, (raw, False))
+    for n in sorted(pending):
+        raw, trigger = pending[n]
+        yield tracker.make_line(n, raw, trigger=trigger)
     if totals is not None:
         totals["lines"] = number - first_number
-
-
-def needle_pattern(needles: Iterable[bytes]) -> re.Pattern[bytes]:
-    """One compiled regex for all needles, shaped as a trie so each position tries one branch, not all."""
-    trie: dict[int, dict] = {}  # type: ignore[type-arg]
-    for needle in sorted({n.lower() for n in needles if n}):
-        node = trie
-        for byte in needle:
-            node = node.setdefault(byte, {})
-        node[-1] = {}
-
-    def emit(node: dict) -> bytes:  # type: ignore[type-arg]
-        alternatives = [b"" if k == -1 else re.escape(bytes([k])) + emit(v) for k, v in sorted(node.items())]
-        if b"" in alternatives:  # a needle ends here: its longer siblings are redundant for a line filter
-            return b""
-        return alternatives[0] if len(alternatives) == 1 else b"(?:" + b"|".join(alternatives) + b")"
-
-    return re.compile(emit(trie) or b"(?!)")
 
 
 def _forward(buf: bytes, start: int, count: int, wanted: dict[int, bool], *, include_first: bool) -> int:

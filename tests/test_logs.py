@@ -15,7 +15,8 @@ NEEDLES = (b"error", b"fail", b"##[", b"killed", b"exited with")
 
 
 def scan(data: bytes, **kwargs: object) -> list[LogLine]:
-    return list(scan_lines(io.BytesIO(data), NEEDLES, **kwargs))  # type: ignore[arg-type]
+    options: dict[str, object] = {"deep_before": 0, "end_context": 0, **kwargs}
+    return list(scan_lines(io.BytesIO(data), NEEDLES, **options))  # type: ignore[arg-type]
 
 
 def test_clean_text_strips_timestamp_ansi_cr_nul_and_bad_utf8() -> None:
@@ -128,3 +129,21 @@ def test_zip_lines_number_across_step_files_and_carry_step_names(tmp_path: Path)
     with zipfile.ZipFile(_run_log_zip(tmp_path)) as archive:
         (line,) = [x for x in scan_zip(archive, NEEDLES, job="build", before=0, after=0) if x.trigger]
     assert (line.number, line.step, line.text) == (5, "Run tests", "error: test failed")
+
+
+def test_a_failing_exit_brings_deep_context_and_the_end_of_the_log_is_read() -> None:
+    body = b"".join(f"output {i}\n".encode() for i in range(1, 61))
+    data = body + b"##[error]Process completed with exit code 2.\n" + b"cleanup 1\ncleanup 2\n"
+    lines = scan(data, before=2, after=0, deep_before=30, end_context=2)
+    numbers = [line.number for line in lines]
+    assert numbers == list(range(31, 64))
+    assert [line.trigger for line in lines if line.number == 61] == [True]
+
+
+@pytest.mark.parametrize("chunk_size", [5, 50, 300])
+def test_deep_context_is_in_log_order_across_chunks(chunk_size: int) -> None:
+    body = b"".join(f"output {i}\n".encode() for i in range(1, 61)).replace(b"output 50\n", b"error early\n")
+    data = body + b"##[error]Process completed with exit code 2.\n"
+    whole = scan(data, before=2, after=1, deep_before=30, end_context=3)
+    assert scan(data, before=2, after=1, deep_before=30, end_context=3, chunk_size=chunk_size) == whole
+    assert [line.number for line in whole] == sorted({line.number for line in whole})
