@@ -203,7 +203,7 @@ def test_slash_command_example_runs_command_mode_on_pr_comments_only() -> None:
 def test_ci_runs_make_test_and_both_checkers_on_everything() -> None:
     ci = load(ROOT / ".github" / "workflows" / "ci.yml")
     assert {"push", "pull_request"} <= set(ci["on"])
-    runs = "\n".join(step.get("run", "") for job in ci["jobs"].values() for step in job["steps"])
+    runs = "\n".join(step.get("run", "") for job in ci["jobs"].values() for step in job.get("steps", []))
     assert "make test" in runs
     assert "--builtin-schema vendor.github-actions action.yml" in runs
     assert "--builtin-schema vendor.github-workflows" in runs
@@ -216,6 +216,10 @@ def test_smoke_workflow_runs_the_local_action_in_dry_run_on_bundled_fixtures() -
     smoke = load(ROOT / ".github" / "workflows" / "nexus_smoke.yml")
     dispatch = smoke["on"]["workflow_dispatch"]
     assert dispatch["inputs"]
+    # CI calls it, with the same inputs, so the Action itself runs on a real runner for every change.
+    assert set(smoke["on"]["workflow_call"]["inputs"]) == set(dispatch["inputs"])
+    ci_jobs = load(ROOT / ".github" / "workflows" / "ci.yml")["jobs"]
+    assert any(job.get("uses") == "./.github/workflows/nexus_smoke.yml" for job in ci_jobs.values())
     job = smoke["jobs"]["smoke"]
     action = next(s for s in job["steps"] if s.get("uses") == "./")
     assert action["with"]["dry-run"] == "true"
