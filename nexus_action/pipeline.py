@@ -246,7 +246,9 @@ def run_report(
         runner.add_mask(secret)
     ctx = build_context(args, env)
     previous = _read_previous(args.previous)
-    decision = should_process(ctx, settings, report_exists=previous is not None)
+    # Live, whether a report exists is only known once our comment is listed: let a green run through, the
+    # delivery chain posts nothing when there is no earlier report (issue 5).
+    decision = should_process(ctx, settings, report_exists=previous is not None or not settings.dry_run)
     if not decision.process:
         return _skip_run(decision.reason, decision.rule, out_dir, runner, out)
     logs = parse_log_args(args.log)

@@ -141,3 +141,22 @@ def test_a_comment_by_someone_else_with_our_marker_is_left_alone(app: FakeGitHub
     report(app, tmp_path)
     assert forged["body"] == "<!-- nexus:report -->\nforged"
     assert len(app.bot_comments(PR)) == 1
+
+
+def test_green_workflow_run_without_an_earlier_report_posts_nothing(app: FakeGitHub, tmp_path: Path) -> None:
+    event = json.loads(EVENT.read_text(encoding="utf-8"))
+    event["workflow_run"]["conclusion"] = "success"
+    green = tmp_path / "green.json"
+    green.write_text(json.dumps(event), encoding="utf-8")
+    app.add_job(RUN_ID, "clippy", "success", log=b"ok\n")
+    env = {
+        "GITHUB_API_URL": app.base_url,
+        "GITHUB_TOKEN": "ghs_live_test_token_123",
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+    }
+    args = build_parser().parse_args(["report", "--event", str(green), "--out", str(tmp_path / "out")])
+    code = run_report(args, env, settings_from(env, None), io.StringIO(), clock=lambda: "2026-11-20T10:00:00Z")
+    assert code == 0
+    assert app.bot_comments(PR) == []
+    assert not [m for m, _ in app.seen if m != "GET"]
+    assert "no earlier report" in (tmp_path / "summary.md").read_text(encoding="utf-8")
