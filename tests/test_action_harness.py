@@ -221,17 +221,7 @@ def _failure(runs: list[StepRun]) -> str:
 # --- end to end: the real CLI, in dry-run, on the bundled smoke fixtures ------------------------------------
 
 
-# Not strict: the classifier fix is in flight (issue 3); this must not turn anyone's suite red when it lands.
-CLIPPY_TOP_BLOCKER_BUG = pytest.mark.xfail(
-    strict=False,
-    reason="classifier ranks clippy's `= note: -D ... implied by -D warnings` above the rustc error "
-    "`this if has identical blocks` (issue 3); remove this mark once it passes",
-)
-
-
-@pytest.mark.parametrize(
-    "fixture", [pytest.param("rust-clippy-pr", marks=CLIPPY_TOP_BLOCKER_BUG), "go-fork-workflow-run"]
-)
+@pytest.mark.parametrize("fixture", ["rust-clippy-pr", "go-fork-workflow-run"])
 def test_dry_run_sets_every_output_and_writes_the_report(tmp_path: Path, fixture: str) -> None:
     inputs = _fixture_inputs(fixture)
     harness = ActionHarness(tmp_path, inputs, {"NEXUS_AUTOFIX_PYTHON": sys.executable}, event_name="workflow_dispatch")
