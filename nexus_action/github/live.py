@@ -142,7 +142,7 @@ def run_live(
     if evidence.pr_number is not None and ctx.pr_number is None:
         ctx = replace(ctx, pr_numbers=(evidence.pr_number,))
     snapshot = build_snapshot(ctx, found, created_at=now, fix_request=fix_request)
-    if not found and not jobs and ctx.run_id is not None:
+    if not found and not jobs and ctx.run_id is not None and ctx.run_conclusion in (None, "success"):
         snapshot = replace(snapshot, conclusion="success")  # the run's jobs were listed and none failed
 
     def render(previous: str | None) -> Any:

@@ -57,8 +57,16 @@ def _failing_step(job: Mapping[str, Any]) -> tuple[str | None, int | None]:
     return None, None
 
 
+def _has_failed(job: Mapping[str, Any]) -> bool:
+    if job.get("status") == "completed":
+        return job.get("conclusion") in FAILED_CONCLUSIONS
+    # Still running with a failed step: the action runs as the last step of a failing job (`if: failure()`).
+    # Its log is not downloadable yet (404), so it is reported from its annotations and step name.
+    return _failing_step(job)[0] is not None
+
+
 def list_failed_jobs(api: GitHubApi, ctx: RunContext, ignore_jobs: Iterable[str] = ()) -> list[dict[str, Any]]:
-    """Completed jobs of the latest attempt that failed, minus ignored ones.
+    """Jobs of the latest attempt that failed (or are failing), minus ignored ones.
 
     Calls: GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs
     """
@@ -69,8 +77,8 @@ def list_failed_jobs(api: GitHubApi, ctx: RunContext, ignore_jobs: Iterable[str]
     path = f"/repos/{ctx.repository}/actions/runs/{ctx.run_id}/jobs"
     for page in api.pages(path, {"filter": "latest"}, max_pages=MAX_JOB_PAGES):
         for job in page.get("jobs") or () if isinstance(page, dict) else ():
-            if job.get("status") != "completed" or job.get("conclusion") not in FAILED_CONCLUSIONS:
-                continue  # our own reporting job is still in progress: never report it
+            if not _has_failed(job):
+                continue
             if any(fnmatch.fnmatchcase(str(job.get("name") or ""), p) for p in patterns):
                 continue
             found.append(job)

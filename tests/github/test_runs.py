@@ -1,0 +1,69 @@
+"""Gathering a run on the live stand-in: which jobs count as failed, and the fallbacks when logs are missing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from nexus_action.context import RunContext
+from nexus_action.github.client import connect
+from nexus_action.github.runs import RunEvidence, annotation_log, gather_run
+from nexus_action.settings import Settings
+from tests.fakegithub.scenarios import LOG, REPO, SHA
+from tests.fakegithub.server import FakeGitHub
+
+RUN = 77
+
+
+@pytest.fixture
+def app() -> Iterator[FakeGitHub]:
+    fake = FakeGitHub()
+    fake.start()
+    yield fake
+    fake.stop()
+
+
+def gather(app: FakeGitHub, ignore: tuple[str, ...] = ()) -> RunEvidence:
+    api = connect(
+        Settings(github_token="t"), app.base_url, sleep=lambda s: None, clock=lambda: 0.0, random_fn=lambda: 0.0
+    )
+    ctx = RunContext(event_name="push", repository=REPO, run_id=RUN, head_sha=SHA)
+    return gather_run(api, ctx, ignore_jobs=ignore)
+
+
+def test_which_jobs_are_reported(app: FakeGitHub) -> None:
+    app.add_job(RUN, "lint", "failure", log=LOG)
+    app.add_job(RUN, "e2e", "timed_out", log=b"timeout\n")
+    app.add_job(RUN, "deploy", "cancelled", log=b"cancelled\n")  # fail-fast fallout, not a cause
+    app.add_job(RUN, "build", "success", log=b"ok\n")
+    app.add_job(RUN, "docs (optional)", "failure", log=b"x\n")
+    evidence = gather(app, ignore=("docs*",))
+    assert [j.name for j in evidence.jobs] == ["lint", "e2e"]
+    assert evidence.jobs[0].log == LOG
+    assert evidence.jobs[0].url.endswith("#step:2:1")
+
+
+def test_the_running_job_with_a_failed_step_is_reported_from_annotations(app: FakeGitHub) -> None:
+    job_id = app.add_job(RUN, "test", "failure", log=None, step="Run pytest")
+    job = app.jobs[RUN][0]
+    job.update(status="in_progress", conclusion=None)  # the action is this job's last step
+    app.add_job(RUN, "reporter", "", log=None)  # running, nothing failed: not reported
+    app.annotations[job_id] = [
+        {"path": "t/test_x.py", "start_line": 3, "annotation_level": "failure", "message": "assert 1 == 2"}
+    ]
+    evidence = gather(app)
+    [found] = evidence.jobs
+    assert found.log is None
+    assert found.problem.code == "NEXUS-LOG-UNAVAILABLE"
+    assert found.problem.status == 404
+    text = annotation_log(found).decode()
+    assert "##[group]Run Run pytest" in text
+    assert "##[error]t/test_x.py:3: assert 1 == 2" in text
+
+
+def test_no_annotations_still_names_the_failed_step(app: FakeGitHub) -> None:
+    app.add_job(RUN, "build", "failure", log=None, step="Compile")
+    evidence = gather(app)
+    text = annotation_log(evidence.jobs[0]).decode()
+    assert "build: step Compile failed (log not available)" in text
