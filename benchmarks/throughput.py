@@ -132,11 +132,11 @@ def main() -> int:
     print(f"log: {size_mb:.1f} MB; grep -E -i with the {needles} prefilter needles; locale {env_locale}")
     print(
         f"classify: wall {c_wall:.2f} s = {size_mb / c_wall:.0f} MB/s, cpu {c_cpu:.2f} s = {size_mb / c_cpu:.0f} MB/s"
-    )  # noqa: E501
+    )
     print(f"  peak RSS {rss_kb / 1024:.1f} MB (target < 64 MB); result: {result}")
     print(
         f"grep -E:  wall {g_wall:.2f} s = {size_mb / g_wall:.0f} MB/s, cpu {g_cpu:.2f} s = {size_mb / g_cpu:.0f} MB/s"
-    )  # noqa: E501
+    )
     print(f"classify / grep speed: wall {g_wall / c_wall:.2f}, cpu {g_cpu / c_cpu:.2f} (target >= 0.33)")
     print(f"best of {args.repeat}; 1-min load average {load:.2f} (other work on the machine skews wall time)")
     if not args.keep:
