@@ -12,7 +12,7 @@ import math
 import re
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from nexus_action.classify.blockers import BlockerList, Candidate, groups_of, make_candidate
 from nexus_action.classify.model import Classification, Evidence, agent_for
@@ -24,6 +24,7 @@ CONFLICT_RATIO = 0.6
 MAX_EVIDENCE = 12
 LOCATION_BEFORE_REACH = 3  # Python prints `File "x.py", line N` a line or two above the exception
 FAILING_SECTION_BONUS = 10
+FILE_HEADER_REACH = 200
 # The output line just before a failing exit is the best guess when no rule knows the tool.
 LAST_OUTPUT = Rule(id="generic.last_output", domain="any", matcher="log", weight=0, priority=2)
 _NOISE = re.compile(r"^\s*$|^travis_(time|fold)|^##\[|^\[command\]|^shell: |^env:|^\s+[A-Z_]+: |^Post job cleanup")
@@ -37,6 +38,8 @@ class Signals:
     hits: dict[str, int] = field(default_factory=dict)
     blockers: BlockerList = field(default_factory=BlockerList)
     last_location: tuple[int, re.Match[str]] | None = None
+    # ESLint / yamllint "stylish" output names the file once, above its `line:col  error  message` rows.
+    file_header: tuple[int, str] | None = None
     # Failing sections: from the start of the failing step (or after the last command that exited 0)
     # to the failing exit line. Errors there outrank errors in steps that went on to succeed.
     section_start: int = 1
@@ -74,6 +77,10 @@ def feed_line(signals: Signals, rules: tuple[Rule, ...], line: LogLine) -> None:
         if rule.role == "exit_fail" and not line.in_header:
             signals.failing_sections.append((signals.section_start, line.number))
             _last_output(signals, line)
+        if rule.role == "file_header" and match is not None:
+            if not line.in_header:
+                signals.file_header = (line.number, groups_of(match).get("file") or "")
+            continue
         if rule.role == "location" and match is not None:
             if not line.in_header:
                 signals.blockers.attach_location(line.number, match)
@@ -107,6 +114,15 @@ def feed_line(signals: Signals, rules: tuple[Rule, ...], line: LogLine) -> None:
                 ),
                 candidate.rule,
             )
+    header = signals.file_header
+    blocker = candidate.blocker
+    if (
+        blocker.file is None
+        and blocker.line is not None
+        and header
+        and 0 < line.number - header[0] <= FILE_HEADER_REACH
+    ):
+        candidate = replace(candidate, blocker=replace(blocker, file=header[1]))
     signals.blockers.add(candidate)
     signals.last_candidate_line = line.number
 

@@ -104,3 +104,15 @@ def test_python_traceback_location_comes_from_the_file_line_above() -> None:
 def test_empty_log_is_unknown_with_no_blocker() -> None:
     result = classify_text("")
     assert (result.domain, result.kind, result.top_blocker, result.blockers) == ("unknown", "unknown", None, ())
+
+
+def test_stylish_output_takes_the_file_from_the_header_line() -> None:
+    log = (
+        "/home/runner/work/web/web/src/app.js\n"
+        "  3:1   warning  Unexpected console statement  no-console\n"
+        "  12:7  error    'x' is assigned a value but never used  no-unused-vars\n"
+        "\n✖ 2 problems (1 error, 1 warning)\n" + GHA_FAIL
+    )
+    top = classify_text(log).top_blocker
+    assert top is not None
+    assert (top.file, top.line, top.column) == ("/home/runner/work/web/web/src/app.js", 12, 7)
