@@ -1,6 +1,7 @@
 """`nexus-autofix report` live (no --dry-run), end to end against the local stand-in GitHub.
 
-Real classifier, real report renderer, real pipeline: only GitHub is the stand-in (tests/fakegithub), so
+Real report renderer and pipeline; GitHub is the stand-in (tests/fakegithub) and the classifier a small
+stand-in too (the real one has its own golden tests, and its rules change independently), so
 what is checked here is what a user sees: one sticky comment updated in place, the steady-state call
 count, the fallback issue reopened / appended / closed, the summary and --out always holding the
 report, and the exit code under fail-on-error. `time.sleep` is replaced so nothing can really wait.
@@ -20,7 +21,7 @@ from nexus_action.cli import build_parser, settings_from
 from nexus_action.errors import NexusError
 from nexus_action.pipeline import run_report
 from nexus_action.report.state import is_report_body
-from tests.fakegithub.scenarios import LOG
+from tests.fakegithub.scenarios import LOG, classify
 from tests.fakegithub.server import FakeGitHub, Fault
 
 EVENT = Path(__file__).parent / "data" / "events" / "derived" / "workflow_run.failed_on_pr.json"
@@ -60,7 +61,9 @@ def report(app: FakeGitHub, tmp_path: Path, **env_extra: str) -> tuple[int, dict
         **env_extra,
     }
     args = build_parser().parse_args(["report", "--event", str(EVENT), "--out", str(out_dir)])
-    code = run_report(args, env, settings_from(env, None), io.StringIO(), clock=lambda: "2026-11-20T10:00:00Z")
+    code = run_report(
+        args, env, settings_from(env, None), io.StringIO(), clock=lambda: "2026-11-20T10:00:00Z", classify=classify
+    )
     outputs = json.loads((out_dir / "outputs.json").read_text(encoding="utf-8"))
     return code, outputs, summary.read_text(encoding="utf-8")
 
@@ -155,7 +158,9 @@ def test_green_workflow_run_without_an_earlier_report_posts_nothing(app: FakeGit
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
     }
     args = build_parser().parse_args(["report", "--event", str(green), "--out", str(tmp_path / "out")])
-    code = run_report(args, env, settings_from(env, None), io.StringIO(), clock=lambda: "2026-11-20T10:00:00Z")
+    code = run_report(
+        args, env, settings_from(env, None), io.StringIO(), clock=lambda: "2026-11-20T10:00:00Z", classify=classify
+    )
     assert code == 0
     assert app.bot_comments(PR) == []
     assert not [m for m, _ in app.seen if m != "GET"]

@@ -16,12 +16,13 @@ from typing import Any
 import requests
 from github import Auth, Github
 from github.GithubException import GithubException, RateLimitExceededExceedsMaxWait
+from requests.adapters import HTTPAdapter
 
 from nexus_action.github.policy import CallLedger, NexusRetry, rate_limit_wait
 from nexus_action.settings import Settings
 
 USER_AGENT = "nexus-autofix/0.1 (+https://github.com/nexus-autofix)"
-# Logs can be large; anything past this is cut (the classifier reads the tail-heavy part first anyway).
+# Logs can be large; anything past this is cut.
 MAX_LOG_BYTES = 64 * 1024 * 1024
 _NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
 
@@ -93,7 +94,7 @@ def failure_from_exception(operation: str, exc: Exception, now: float) -> CallFa
             return CallFailure(operation, status, "unavailable", message or "server error")
         return CallFailure(operation, status, "invalid", message or f"HTTP {status}")
     if isinstance(exc, requests.HTTPError) and exc.response is not None:
-        # getStream (log downloads) raises requests' own error for a final 4xx/5xx.
+        # Log storage downloads raise requests' own error for a final 4xx/5xx.
         status = exc.response.status_code
         kind = {401: "unauthorized", 403: "forbidden", 404: "not-found"}.get(status, "unavailable")
         return CallFailure(operation, status, kind, exc.response.reason or f"HTTP {status}")
@@ -107,9 +108,13 @@ def failure_from_exception(operation: str, exc: Exception, now: float) -> CallFa
 class GitHubApi:
     """The REST calls NEXUS makes, through PyGithub's requester. Paths are relative to the API URL."""
 
-    def __init__(self, github: Github, ledger: CallLedger, *, base_url: str) -> None:
+    def __init__(
+        self, github: Github, ledger: CallLedger, *, base_url: str, storage: requests.Session, timeout: float
+    ) -> None:
         self._github = github
         self._requester = github.requester
+        self._storage = storage
+        self.timeout = timeout
         self.ledger = ledger
         self.base_url = base_url.rstrip("/")
 
@@ -149,23 +154,33 @@ class GitHubApi:
         return data
 
     def download(self, path: str) -> bytes:
-        """GET a redirecting download (job logs): follows the 302 to the short-lived URL, without the token."""
+        """GET a redirecting download (job logs) in two steps, as PyGithub's `WorkflowJob.logs_url` does.
 
-        def fetch() -> bytes:
-            _, _, chunks = self._requester.getStream(path, chunk_size=64 * 1024)
-            out = bytearray()
-            for chunk in chunks:
-                out.extend(chunk)
-                if len(out) >= MAX_LOG_BYTES:
-                    break
-            return bytes(out)
+        The API answers 302 with a short-lived signed URL on another host (blob storage on github.com),
+        which PyGithub refuses to follow; it is fetched with a plain session, without the token, under
+        the same retry policy. Only the first request is a GitHub API call.
 
+        Calls: GET {path} (302), then GET <Location>
+        """
+        headers, _ = self._call(f"GET {path}", lambda: self._requester.requestBlobAndCheck("GET", path))
+        location = str(headers.get("location") or "")
+        if not location:
+            raise GitHubCallError(CallFailure(f"GET {path}", None, "unavailable", "no redirect to the log"))
+        return self._fetch(f"GET {path} (storage)", location)
+
+    def _fetch(self, operation: str, url: str) -> bytes:
+        out = bytearray()
         try:
-            result: bytes = self._call(f"GET {path}", fetch)
-        except (AssertionError, RuntimeError) as exc:
-            # PyGithub refuses redirects to hosts outside the API's domain (it asserts): not our log then.
-            raise GitHubCallError(CallFailure(f"GET {path}", None, "unavailable", f"refused redirect: {exc}")) from None
-        return result
+            with self._storage.get(url, stream=True, timeout=self.timeout) as response:
+                response.raise_for_status()
+                # Keep the head: line numbers must stay true. 64 MiB is far beyond any log worth reading.
+                for chunk in response.iter_content(chunk_size=64 * 1024):
+                    out.extend(chunk)
+                    if len(out) >= MAX_LOG_BYTES:
+                        break
+        except (GithubException, requests.RequestException) as exc:  # the retry policy raises GithubException
+            raise GitHubCallError(failure_from_exception(operation, exc, self.ledger.clock())) from None
+        return bytes(out)
 
 
 def connect(
@@ -197,4 +212,9 @@ def connect(
         seconds_between_requests=None,
         seconds_between_writes=None,
     )
-    return GitHubApi(github, ledger, base_url=api_url)
+    # Log storage: a plain session (no token: the URL is signed), same retries, sleeps and cap.
+    storage = requests.Session()
+    storage.mount("https://", HTTPAdapter(max_retries=retry))
+    storage.mount("http://", HTTPAdapter(max_retries=retry))
+    storage.headers["User-Agent"] = USER_AGENT
+    return GitHubApi(github, ledger, base_url=api_url, storage=storage, timeout=timeout)

@@ -29,7 +29,7 @@ def list_jobs(app: FakeGitHub, q: dict[str, str], _b: Any, run_id: str) -> Answe
 def job_logs(app: FakeGitHub, _q: dict[str, str], _b: Any, job_id: str) -> Answer:
     if int(job_id) not in app.logs:  # queued or running: GitHub has no log to give yet
         return 404, {}, NOT_FOUND
-    return 302, {"Location": f"{app.base_url}/_blobs/logs/{job_id}?sig=short-lived"}, b""
+    return 302, {"Location": f"{app.root_url}/_blobs/logs/{job_id}?sig=short-lived"}, b""
 
 
 def blob_log(app: FakeGitHub, _q: dict[str, str], _b: Any, job_id: str) -> Answer:

@@ -64,6 +64,7 @@ class FakeGitHub:
     locked: set[int] = field(default_factory=set)
     faults: list[Fault] = field(default_factory=list)
     seen: list[tuple[str, str]] = field(default_factory=list)  # (method, path) of every request answered
+    with_token: list[str] = field(default_factory=list)  # paths of requests that carried an Authorization header
     # Called after a comment is created: lets a scenario play "another run created one at the same moment".
     after_comment_created: Callable[[FakeGitHub, int], None] | None = None
     next_id: int = 1000
@@ -148,6 +149,8 @@ class FakeGitHub:
             def _serve(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 raw = self.rfile.read(length) if length else b""
+                if self.headers.get("Authorization"):
+                    app.with_token.append(urlsplit(self.path).path)
                 status, headers, body = app.handle(self.command, self.path, raw)
                 data = body if isinstance(body, bytes) else (b"" if body is None else json.dumps(body).encode())
                 self.send_response(status)

@@ -67,3 +67,13 @@ def test_no_annotations_still_names_the_failed_step(app: FakeGitHub) -> None:
     evidence = gather(app)
     text = annotation_log(evidence.jobs[0]).decode()
     assert "build: step Compile failed (log not available)" in text
+
+
+def test_the_log_is_fetched_from_storage_without_the_token(app: FakeGitHub) -> None:
+    app.add_job(RUN, "lint", "failure", log=LOG)
+    evidence = gather(app)
+    assert evidence.jobs[0].log == LOG
+    blob = [p for _, p in app.seen if p.startswith("/_blobs/")]
+    assert blob  # fetched from the redirect target, outside the API prefix
+    assert not [p for p in app.with_token if p.startswith("/_blobs/")]
+    assert any(p.endswith("/logs") for p in app.with_token)
