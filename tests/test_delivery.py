@@ -165,3 +165,18 @@ def test_green_workflow_run_without_an_earlier_report_posts_nothing(app: FakeGit
     assert app.bot_comments(PR) == []
     assert not [m for m, _ in app.seen if m != "GET"]
     assert "no earlier report" in (tmp_path / "summary.md").read_text(encoding="utf-8")
+
+
+def test_an_unexpected_error_in_delivery_still_leaves_the_report(
+    app: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fail_job(app)
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise KeyError("bug")
+
+    monkeypatch.setattr("nexus_action.github.live.deliver_report", broken)
+    with pytest.raises(KeyError):
+        report(app, tmp_path)
+    assert "clippy" in (tmp_path / "summary.md").read_text(encoding="utf-8")
+    assert "clippy" in (tmp_path / "out" / "comment.md").read_text(encoding="utf-8")

@@ -148,15 +148,23 @@ def run_live(
     def render(previous: str | None) -> Any:
         return build_report(snapshot, previous, settings=settings, now=now, current_head_sha=ctx.head_sha or None)
 
-    outcome = deliver_report(
-        api,
-        repository=ctx.repository,
-        pr_number=evidence.pr_number,
-        snapshot=snapshot,
-        settings=settings,
-        render=render,
-        alert=_alert(settings, sleep) if settings.webhook_configured else None,
-    )
+    try:
+        outcome = deliver_report(
+            api,
+            repository=ctx.repository,
+            pr_number=evidence.pr_number,
+            snapshot=snapshot,
+            settings=settings,
+            render=render,
+            alert=_alert(settings, sleep) if settings.webhook_configured else None,
+        )
+    except Exception:
+        # Even a bug in delivery must not lose the report: keep it in the summary and --out, then fail loudly.
+        kept = render(None)
+        broken = DeliveryOutcome(report=kept, notes=["delivery stopped on an unexpected error (see the job log)"])
+        runner.append_summary(kept.summary_md + "\n" + broken.summary_md())
+        write_outcome(out_dir, kept, broken, broken.outputs())
+        raise
     report: Any = outcome.report if outcome.report is not None else render(None)
     outputs = {**action_outputs(report, out_dir, outcome.delivered_via), **outcome.outputs()}
     problems = [f"{p.code}: {p.operation} -> {p.status} {p.reason}" for p in evidence.problems]
