@@ -6,6 +6,7 @@ fresh issue) and both only trust bodies written by our own identity: anyone can 
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -109,14 +110,31 @@ class StickyComment:
         return self.settle_duplicates(created, body)
 
     def settle_duplicates(self, created: Post, body: str) -> Post:
-        mine = self.find_all()
+        """After a create: if another run created one too, the oldest wins and ours goes.
+
+        Calls: the listing above; DELETE our newer comment; PATCH the oldest with our body
+        """
+        try:
+            mine = self.find_all()
+        except GitHubCallError:
+            return created  # ours is posted; a concurrent run settling after us still keeps only the oldest
         if len(mine) <= 1 or mine[0].id == created.id:
             return created
         keeper = mine[0]
-        for extra in mine[1:]:
-            if extra.id == created.id:
-                self.delete(extra)  # only ever delete our own creation: the other run owns its own
-        return self.update(keeper, body)
+        if any(extra.id == created.id for extra in mine[1:]):
+            self._retire(created, keeper)  # only ever our own creation: the other run owns its own
+        try:
+            return self.update(keeper, body)
+        except GitHubCallError:
+            return keeper  # the other run's report stands for this one
+
+    def _retire(self, duplicate: Post, keeper: Post) -> None:
+        try:
+            self.delete(duplicate)
+        except GitHubCallError:
+            # Cannot delete: at least stop it being a second report (no marker, so never trusted or updated).
+            with contextlib.suppress(GitHubCallError):
+                self.update(duplicate, f"Superseded by the NEXUS AutoFix report above: {keeper.url}")
 
 
 def _backoff(attempt: int, api: GitHubApi) -> float:

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from nexus_action.github.client import GitHubCallError
-from tests.fakegithub.scenarios import BOT, SCENARIOS, ChainResult, run_chain
+from tests.fakegithub.scenarios import BOT, SCENARIOS, ChainResult, is_report, run_chain
 from tests.fakegithub.server import FakeGitHub, Fault
 from tests.fakegithub.transport import transport_faults
 
@@ -41,14 +41,18 @@ CALLS = [
     ("repeat_failure", "GET", R + r"/actions/runs/\d+/jobs", "jobs"),
     ("repeat_failure", "GET", R + r"/actions/jobs/\d+/logs", "gather"),
     ("repeat_failure", "GET", R + r"/pulls/7/files", "gather"),
+    ("fork_pr_workflow_run", "GET", R + r"/check-runs/\d+/annotations", "gather"),
     ("fork_pr_workflow_run", "GET", R + r"/commits/[0-9a-f]+/pulls", "resolve"),
     ("repeat_failure", "GET", R + r"/issues/7/comments", "comment"),
     ("repeat_failure", "PATCH", R + r"/issues/comments/\d+", "comment"),
     ("first_failure", "POST", R + r"/issues/7/comments", "comment-create"),
+    ("concurrent_duplicate", "DELETE", R + r"/issues/comments/\d+", "settle"),
+    ("concurrent_duplicate", "PATCH", R + r"/issues/comments/\d+", "settle"),
     ("locked_conversation", "GET", R + r"/issues", "issue"),
     ("locked_conversation", "GET", R + r"/labels/[^/]+", "issue"),
     ("locked_conversation", "POST", R + r"/labels", "issue-post"),
     ("locked_conversation", "POST", R + r"/issues", "issue-create"),
+    ("recovery", "POST", R + r"/issues/\d+/comments", "close"),
     ("recovery", "PATCH", R + r"/issues/\d+", "close"),
 ]
 
@@ -72,7 +76,7 @@ def expected_sleep(fault: str, method: str, stage: str) -> float:
 
 
 def expected_channel(fault: str, stage: str) -> str:
-    if stage in ("gather", "close"):
+    if stage in ("gather", "close", "settle"):
         return "comment"  # a missing log or file list, or an unclosed issue, does not stop the comment
     if stage == "resolve":
         return "webhook"  # the PR is unknown: no-PR path
@@ -132,9 +136,10 @@ def test_fault_matrix(app: FakeGitHub, fault: str, call: tuple[str, str, str, st
         assert outcome.attempts
     for attempt in outcome.attempts:
         assert attempt.operation in outcome.summary_md()
-    # Never two comments, whatever failed.
-    assert len(app.bot_comments(7)) <= 1
-    assert len(app.bot_comments(9)) <= 1
+    # Never two reports, whatever failed (an undeletable duplicate is turned into a pointer without marker).
+    for pr in (7, 9):
+        assert len([c for c in app.bot_comments(pr) if is_report(c["body"])]) <= 1
+        assert len(app.bot_comments(pr)) <= (2 if (stage, method) == ("settle", "DELETE") else 1)
     if outcome.delivered_via == "webhook":
         assert result.alerts == [(False, False)]
     else:
