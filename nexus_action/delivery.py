@@ -52,6 +52,8 @@ Render = Callable[[str | None], RenderedReport]  # previous body of our comment/
 class AlertResult:
     delivered: bool
     failures: tuple[str, ...] = ()
+    status: int | None = None  # the webhook's last HTTP status, when it answered
+    code: str = "NEXUS-WEBHOOK-REJECTED"
 
 
 Alert = Callable[[Snapshot, bool, bool], AlertResult]  # (snapshot, comment_ok, issue_ok) -> result
@@ -200,7 +202,7 @@ def _webhook(
         return False
     result = alert(snapshot, comment_ok, issue_ok)
     for reason in result.failures:
-        outcome.attempts.append(Attempt("webhook", "POST webhook", None, reason, "NEXUS-WEBHOOK-REJECTED"))
+        outcome.attempts.append(Attempt("webhook", "POST webhook", result.status, reason, result.code))
     return result.delivered
 
 

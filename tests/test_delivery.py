@@ -180,3 +180,37 @@ def test_an_unexpected_error_in_delivery_still_leaves_the_report(
         report(app, tmp_path)
     assert "clippy" in (tmp_path / "summary.md").read_text(encoding="utf-8")
     assert "clippy" in (tmp_path / "out" / "comment.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("status", "via"), [(200, "webhook"), (400, "summary-only")])
+def test_webhook_is_the_last_resort(
+    app: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: int, via: str
+) -> None:
+    from nexus_action.notify.send import WebhookOutcome, WebhookSender
+
+    posted: list[dict[str, Any]] = []
+
+    def post(self: WebhookSender, url: str, payload: dict[str, Any]) -> WebhookOutcome:
+        posted.append(payload)
+        ok = status < 300
+        return WebhookOutcome(status, ok, ok, 1, 0.0, "ok" if ok else "invalid_blocks")
+
+    monkeypatch.setattr(WebhookSender, "post", post)
+    fail_job(app)
+    app.faults.append(Fault("GET", r"/repos/[^/]+/[^/]+/issues(/\d+/comments)?", 403, body={"message": "Forbidden"}))
+    hook = {
+        "AUTOFIX_ALERT_WEBHOOK_ENABLED": "true",
+        "AUTOFIX_ALERT_WEBHOOK_URL": "https://hooks.example/services/T/B/X",
+    }
+    code, outputs, summary = report(app, tmp_path, **hook)
+    assert code == 0
+    assert outputs["delivered-via"] == via
+    assert len(posted) == 1
+    attempts = json.loads(outputs["delivery-attempts"])
+    assert [a["channel"] for a in attempts] == (
+        ["comment", "issue"] if status < 300 else ["comment", "issue", "webhook"]
+    )
+    if status >= 300:
+        assert attempts[-1]["status"] == 400
+        assert attempts[-1]["code"] == "NEXUS-WEBHOOK-REJECTED"
+    assert "hooks.example/services" not in summary  # the webhook URL never shows

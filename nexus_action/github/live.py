@@ -49,8 +49,10 @@ def _alert(settings: Settings, sleep: Callable[[float], None]) -> Callable[[Snap
             already_sent=sent,
             secrets=settings.secret_values(),
         )
-        failures = () if result.delivered or not result.sent else (result.line,)
-        return AlertResult(delivered=result.delivered, failures=failures)
+        if result.delivered or not result.sent or result.webhook is None:
+            return AlertResult(delivered=result.delivered)
+        answer = result.webhook
+        return AlertResult(False, (result.line,), answer.status, answer.error_code or "NEXUS-DELIVERY-FAILED")
 
     return alert
 
