@@ -43,6 +43,10 @@ class RenderedReport(Protocol):
     def issue_history_comment_md(self) -> str | None: ...
     @property
     def summary_md(self) -> str: ...
+    @property
+    def should_alert(self) -> bool: ...
+    @property
+    def muted(self) -> bool: ...
 
 
 Render = Callable[[str | None], RenderedReport]  # previous body of our comment/issue -> report
@@ -137,6 +141,7 @@ class _Chain:
     is_report: IsReport
     outcome: DeliveryOutcome
     previous_body: str | None = None
+    muted: bool = False
 
     def comment(self) -> bool:
         sticky = StickyComment(self.api, self.repository, self.pr_number, self.settings.bot_login, self.is_report)
@@ -145,6 +150,13 @@ class _Chain:
             ours = mine[0] if mine else None
             self.previous_body = ours.body if ours else None
             report = self.outcome.report = self.render(self.previous_body)
+            if ours is not None and report.muted:
+                # `/nexus mute`: the comment stays as it is until `/nexus unmute`; no fallback issue either.
+                self.outcome.notes.append("updates are muted on this PR (`/nexus unmute` resumes them)")
+                self.outcome.expected_delivery = False
+                self.outcome.comment_url = ours.url
+                self.muted = True
+                return False
             if ours is not None:
                 posted = sticky.update(ours, report.comment_md)
             elif not self.snapshot.failed:
@@ -206,8 +218,13 @@ def _webhook(
     return result.delivered
 
 
-def _wants_webhook(settings: Settings, snapshot: Snapshot, comment_ok: bool, issue_ok: bool) -> bool:
+def _wants_webhook(
+    settings: Settings, snapshot: Snapshot, comment_ok: bool, issue_ok: bool, report: RenderedReport | None
+) -> bool:
     if not settings.webhook_configured or settings.alert_webhook_on == "never" or not snapshot.failed:
+        return False
+    if report is not None and not report.should_alert:
+        # The same run attempt again (a re-run of the reporting job, a duplicated event), or a muted PR.
         return False
     return settings.alert_webhook_on == "always" or not (comment_ok or issue_ok)
 
@@ -237,6 +254,8 @@ def deliver_report(
     else:
         chain = _Chain(api, repository, pr_number, snapshot, settings, render, is_report, outcome)
         comment_ok = chain.comment()
+        if chain.muted:
+            return _finish(api, outcome)
         if not comment_ok or not snapshot.failed:
             issue_ok = chain.issue()
         if comment_ok:
@@ -247,10 +266,14 @@ def deliver_report(
             outcome.expected_delivery = False
         if outcome.report is None:
             outcome.report = render(chain.previous_body)
-    if _wants_webhook(settings, snapshot, comment_ok, issue_ok):
+    if _wants_webhook(settings, snapshot, comment_ok, issue_ok, outcome.report):
         sent = _webhook(alert, snapshot, comment_ok, issue_ok, outcome)
         if sent and outcome.delivered_via == "summary-only":
             outcome.delivered_via = "webhook"
+    return _finish(api, outcome)
+
+
+def _finish(api: GitHubApi, outcome: DeliveryOutcome) -> DeliveryOutcome:
     outcome.api_calls = api.api_calls
     outcome.slept_seconds = api.ledger.slept
     return outcome

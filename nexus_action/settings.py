@@ -271,8 +271,12 @@ class Settings:
 
     def secret_values(self) -> tuple[str, ...]:
         """Values that must never leave the runner in clear: redaction masks these."""
-        urls = [part.rsplit("@", 1)[-1].split("=", 1)[-1] for part in self.alert_webhook_route_map.split(";")]
-        return tuple(v for v in (self.github_token, self.alert_webhook_url, *urls) if v and len(v) >= 8)
+        # The route map's own parser finds every URL; Teams connector URLs hold an `@`, so a naive split would
+        # mask only their tail. It never raises: a malformed map is reported where it is used.
+        from nexus_action.notify.routes import webhook_urls
+
+        urls = webhook_urls(self.alert_webhook_route_map, self.alert_webhook_url)
+        return tuple(v for v in (self.github_token, *urls) if v and len(v) >= 8)
 
     @property
     def webhook_configured(self) -> bool:

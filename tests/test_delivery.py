@@ -214,3 +214,76 @@ def test_webhook_is_the_last_resort(
         assert attempts[-1]["status"] == 400
         assert attempts[-1]["code"] == "NEXUS-WEBHOOK-REJECTED"
     assert "hooks.example/services" not in summary  # the webhook URL never shows
+
+
+def test_the_same_run_attempt_twice_sends_one_webhook_alert(
+    app: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nexus_action.notify.send import WebhookOutcome, WebhookSender
+
+    posted: list[dict[str, Any]] = []
+
+    def post(self: WebhookSender, url: str, payload: dict[str, Any]) -> WebhookOutcome:
+        posted.append(payload)
+        return WebhookOutcome(200, True, True, 1, 0.0, "ok")
+
+    monkeypatch.setattr(WebhookSender, "post", post)
+    fail_job(app)
+    hook = {
+        "AUTOFIX_ALERT_WEBHOOK_ENABLED": "true",
+        "AUTOFIX_ALERT_WEBHOOK_URL": "https://hooks.example/services/T/B/X",
+        "AUTOFIX_ALERT_WEBHOOK_ON": "always",
+    }
+    report(app, tmp_path, **hook)
+    report(app, tmp_path, **hook)  # a re-run of the reporting job: same run, same attempt
+    assert len(posted) == 1
+    assert len(app.bot_comments(PR)) == 1
+
+
+def test_a_muted_pr_keeps_its_comment_as_it_is(app: FakeGitHub, tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from nexus_action.report import render_comment
+    from nexus_action.report.state import read_state
+    from nexus_action.settings import load_settings
+
+    fail_job(app)
+    report(app, tmp_path)
+    [comment] = app.bot_comments(PR)
+    state, _ = read_state(comment["body"])
+    muted_body = render_comment(replace(state, muted=True), settings=load_settings({}))
+    comment["body"] = muted_body
+    before = len(app.seen)
+    code, outputs, summary = report(app, tmp_path)
+    assert code == 0
+    assert comment["body"] == muted_body
+    assert outputs["delivered-via"] == "summary-only"
+    assert "muted" in summary
+    assert not [m for m, _ in app.seen[before:] if m != "GET"]  # nothing written, no fallback issue
+
+
+def test_a_failed_push_with_no_pr_updates_the_dashboard_issue(app: FakeGitHub, tmp_path: Path) -> None:
+    push = Path(__file__).parent / "data" / "events" / "push.json"
+    payload = json.loads(push.read_text(encoding="utf-8"))
+    event = tmp_path / "push.json"
+    event.write_text(json.dumps(payload[0] if isinstance(payload, list) else payload), encoding="utf-8")
+    app.add_job(777, "build", "failure", log=LOG, step="Run cargo clippy")
+    env = {
+        "GITHUB_API_URL": app.base_url,
+        "GITHUB_TOKEN": "ghs_live_test_token_123",
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        "GITHUB_RUN_ID": "777",
+        "GITHUB_REPOSITORY": app.repository,
+        "AUTOFIX_DASHBOARD_ENABLED": "true",
+    }
+    args = build_parser().parse_args(
+        ["report", "--event", str(event), "--event-name", "push", "--repo", app.repository, "--out", str(tmp_path)]
+    )
+    code = run_report(
+        args, env, settings_from(env, None), io.StringIO(), clock=lambda: "2026-11-20T10:00:00Z", classify=classify
+    )
+    assert code == 0
+    dashboards = [i for i in app.issues.values() if {"name": "ci-failures"} in i["labels"]]
+    assert len(dashboards) == 1
+    assert "build" in dashboards[0]["body"]
+    assert "dashboard issue created" in (tmp_path / "summary.md").read_text(encoding="utf-8")

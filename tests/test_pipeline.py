@@ -373,3 +373,16 @@ def test_same_attempt_twice_plans_one_webhook_alert(tmp_path: Path, log: Path) -
     state, _ = read_state((second / "comment.md").read_text(encoding="utf-8"))
     assert len(state.history) == 1
     assert state.history[0].updates == 1
+
+
+def test_our_own_fix_dispatch_ends_quietly_without_reporting(tmp_path: Path, log: Path) -> None:
+    event = tmp_path / "dispatch.json"
+    payload = {"action": "nexus-autofix", "repository": {"full_name": "octo-org/octo-repo"}, "client_payload": {}}
+    event.write_text(json.dumps(payload), encoding="utf-8")
+    out, summary = tmp_path / "out", tmp_path / "summary.md"
+    argv = ["--dry-run", "--event", str(event), "--event-name", "repository_dispatch", "--log", str(log)]
+    code, printed = run([*argv, "--out", str(out)], {"GITHUB_STEP_SUMMARY": str(summary)})
+    assert code == 0
+    assert "did nothing" in printed
+    assert "this action's own fix request" in summary.read_text(encoding="utf-8")
+    assert not (out / "comment.md").exists()

@@ -357,3 +357,13 @@ def test_config_that_is_not_utf8(tmp_path: Path) -> None:
     with pytest.raises(NexusError) as info:
         read_config(path)
     assert info.value.code == "NEXUS-CONFIG-INVALID"
+
+
+def test_secret_values_hold_every_route_map_url_whole_even_with_an_at_sign() -> None:
+    teams = "https://contoso.webhook.office.com/webhookb2/a1b2@c3d4/IncomingWebhook/e5f6/g7h8"
+    slack = "https://hooks.slack.com/services/T000/B000/XXXXXXXX"
+    settings = load_settings(
+        {"AUTOFIX_ALERT_WEBHOOK_ROUTE_MAP": f"repo:org/web=teams_messagecard@{teams};default={slack}"}
+    )
+    assert teams in settings.secret_values()
+    assert slack in settings.secret_values()

@@ -79,6 +79,23 @@ def _gather(
     return evidence, jobs
 
 
+def _publish_dashboard(
+    api: GitHubApi, ctx: RunContext, snapshot: Snapshot, settings: Settings, *, now: str, fix_request: str | None
+) -> str:
+    """push / schedule / no-PR runs: merge this run into the CI failure dashboard issue (issue 9)."""
+    from datetime import datetime
+
+    from nexus_action.dashboard.live import publish_dashboard
+
+    try:
+        when = datetime.fromisoformat(now.replace("Z", "+00:00"))
+        done = publish_dashboard(api, ctx.repository, snapshot, settings=settings, now=when, fix_request=fix_request)
+    except GitHubCallError as err:
+        failure = err.failure
+        return f"dashboard not updated: {failure.operation} -> {failure.status} {failure.reason}"
+    return f"dashboard issue {done.action}: {done.url}"
+
+
 def _write(out_dir: Path, name: str, text: str) -> None:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -120,7 +137,7 @@ def run_live(
     if not settings.github_token:
         # Nothing can be read from or written to GitHub: keep what we have (the --log jobs) in the summary first.
         snapshot = build_snapshot(ctx, jobs, created_at=now, fix_request=fix_request)
-        kept = build_report(snapshot, None, settings=settings, now=now, current_head_sha=ctx.head_sha or None)
+        kept = build_report(snapshot, None, settings=settings, now=now, current_head_sha=None)
         nothing = DeliveryOutcome(report=kept, notes=["no GitHub token: nothing was delivered"])
         outputs = {**action_outputs(kept, out_dir, nothing.delivered_via), **nothing.outputs()}
         runner.append_summary(kept.summary_md + "\n" + nothing.summary_md())
@@ -148,7 +165,9 @@ def run_live(
         snapshot = replace(snapshot, conclusion="success")  # the run's jobs were listed and none failed
 
     def render(previous: str | None) -> Any:
-        return build_report(snapshot, previous, settings=settings, now=now, current_head_sha=ctx.head_sha or None)
+        # The run's own head SHA says nothing about the PR's current head; without it, build_report orders
+        # reports by run id (GitHub numbers runs increasingly), which catches an older run arriving late.
+        return build_report(snapshot, previous, settings=settings, now=now, current_head_sha=None)
 
     try:
         outcome = deliver_report(
@@ -167,6 +186,8 @@ def run_live(
         runner.append_summary(kept.summary_md + "\n" + broken.summary_md())
         write_outcome(out_dir, kept, broken, broken.outputs())
         raise
+    if evidence.pr_number is None and settings.dashboard_enabled:
+        outcome.notes.append(_publish_dashboard(api, ctx, snapshot, settings, now=now, fix_request=fix_request))
     report: Any = outcome.report if outcome.report is not None else render(None)
     outputs = {**action_outputs(report, out_dir, outcome.delivered_via), **outcome.outputs()}
     problems = [f"{p.code}: {p.operation} -> {p.status} {p.reason}" for p in evidence.problems]

@@ -46,6 +46,11 @@ class Report:
         """False when this attempt was already reported (no second webhook) or is for an older commit."""
         return self.placement in (NEW, RERUN) and not self.state.muted
 
+    @property
+    def muted(self) -> bool:
+        """`/nexus mute` was said on this PR: delivery leaves the sticky comment as it is."""
+        return self.state.muted
+
 
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
