@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit golden lock bench clean
+.PHONY: demo test lint typecheck unit golden cassettes fixtures lock bench clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("NEXUS: Python 3.10+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 10) else None'
@@ -32,9 +32,27 @@ unit: $(STAMP)
 
 test: lint typecheck unit
 
-# Regenerate golden files (review the diff afterwards).
+# Regenerate golden files and generated docs/schemas from the code (review the diff afterwards).
 golden: $(STAMP)
-	$(BIN)/python scripts/regenerate_golden.py
+	$(BIN)/python scripts/regen_classify.py
+	$(BIN)/python scripts/regen_report.py
+	$(BIN)/python scripts/regen_dashboard.py
+	$(BIN)/python scripts/generate_config_schema.py
+	$(BIN)/python scripts/generate_config_docs.py
+	$(BIN)/python scripts/generate_error_codes.py
+
+# Re-record the vcrpy cassettes against the local stand-in GitHub (never github.com; no token needed).
+cassettes: $(STAMP)
+	$(BIN)/python -m tests.fakegithub.record
+	$(BIN)/python -m tests.commands.record
+	$(BIN)/python scripts/regen_dashboard.py --cassettes
+
+# Re-extract the committed test fixtures from ../shared (events, REST operations, card schema, log excerpts).
+fixtures: $(STAMP)
+	$(BIN)/python scripts/extract_events.py
+	$(BIN)/python scripts/extract_rest_operations.py
+	$(BIN)/python scripts/extract_card_schema.py
+	$(BIN)/python scripts/extract_log_excerpts.py
 
 # Refresh the hash-pinned runtime lock from pyproject.toml.
 lock: $(STAMP)
