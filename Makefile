@@ -18,7 +18,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python -m nexus_action report --dry-run --event examples/demo/event.json \
 		--log "clippy=examples/demo/clippy.log" --log "unit-tests=examples/demo/pytest.log" \
-		--out out/demo --print comment
+		--out out/demo --print overview
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -82,9 +82,9 @@ def _add_report(sub: Any) -> None:
     p.add_argument(
         "--print",
         dest="print_what",
-        choices=("comment", "issue", "summary", "none"),
+        choices=("overview", "comment", "issue", "summary", "none"),
         default="none",
-        help="also print one rendered file to standard output",
+        help="also print to standard output: one rendered file, or an overview of everything written",
     )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -216,6 +217,43 @@ def _skip_run(reason: str, rule: str, out_dir: Path, runner: Any, out: TextIO) -
     return 0
 
 
+_STATE_BLOCK = re.compile(r"<!-- nexus:(\w+) v(\d+) ([A-Za-z0-9+/=]+) -->")
+
+
+def fold_state(markdown: str) -> str:
+    """The hidden state is for machines; on a terminal show that it is there and how big, not the base64."""
+    return _STATE_BLOCK.sub(
+        lambda m: f"<!-- nexus:{m[1]} v{m[2]} ({len(m[3]):,} characters of base64 JSON) -->", markdown
+    )
+
+
+def overview(report: Any, outputs: Mapping[str, str], out_dir: Path) -> str:
+    """What `make demo` shows: each job's classification, the comment, the issue, and the webhook payloads."""
+    snap = report.state.latest
+    lines = ["== Classification", ""]
+    for job in snap.jobs if snap else ():
+        c = job.classification
+        top = c.top_blocker
+        where = (
+            f"{top.file}:{top.line}" if top and top.file and top.line else f"log line {top.log_line}" if top else "-"
+        )
+        lines.append(
+            f"{job.name}: {c.domain} / {c.kind} ({c.failure_type}) -> {c.agent}, confidence {c.confidence:.2f}"
+        )
+        lines.append(f"  top blocker at {where}: {top.text if top else 'none found'}")
+    lines += ["", "== Action outputs", ""]
+    lines += [f"{name}: {value}" for name, value in outputs.items() if value]
+    lines += ["", "== PR comment (comment.md)", "", fold_state(report.comment_md).rstrip()]
+    lines += ["", f"== Fallback issue (issue.md): {report.issue_title}", ""]
+    issue = fold_state(report.issue_md).splitlines()
+    lines += [*issue[:12], f"... ({len(issue)} lines in all)" if len(issue) > 12 else ""]
+    lines += ["", "== Webhook payloads", ""]
+    for path in sorted((out_dir / "payloads").glob("*.json")):
+        lines.append(f"{path}  ({path.stat().st_size:,} bytes)")
+    lines.append("")
+    return "\n".join(lines) + "\n"
+
+
 def _print(out: TextIO, what: str, report: Any, notes: Sequence[str]) -> None:
     shown = {"comment": report.comment_md, "issue": report.issue_md, "summary": report.summary_md}
     if what in shown:
@@ -303,6 +341,8 @@ def run_report(
     runner.append_summary(report.summary_md + "".join(f"\n> {n}\n" for n in extra))
     runner.set_outputs(outputs)
     _write(out_dir / "outputs.json", json.dumps(outputs, indent=2) + "\n")
+    if args.print_what == "overview":
+        out.write(overview(report, outputs, out_dir))
     _print(out, args.print_what, report, notes)
     out.write(f"NEXUS AutoFix dry run: report written to {out_dir}/ (comment.md, issue.md, summary.md, ")
     out.write("outputs.json, plan.json, payloads/)\n")

@@ -386,3 +386,22 @@ def test_our_own_fix_dispatch_ends_quietly_without_reporting(tmp_path: Path, log
     assert "did nothing" in printed
     assert "this action's own fix request" in summary.read_text(encoding="utf-8")
     assert not (out / "comment.md").exists()
+
+
+def test_overview_shows_classification_comment_issue_and_payloads_with_the_state_folded(
+    tmp_path: Path, log: Path
+) -> None:
+    out = tmp_path / "out"
+    code, printed = run(
+        ["--dry-run", "--event", str(FAILED_ON_PR), "--log", f"clippy={log}", "--out", str(out), "--print", "overview"]
+    )
+    assert code == 0
+    for heading in ("== Classification", "== PR comment", "== Fallback issue", "== Webhook payloads"):
+        assert heading in printed
+    assert "clippy: " in printed
+    assert "NEXUS AutoFix report for PR #" in printed
+    assert "slack_blocks.json" in printed
+    assert "teams_adaptive.json" in printed
+    assert "characters of base64 JSON) -->" in printed
+    state_line = next(ln for ln in (out / "comment.md").read_text(encoding="utf-8").splitlines() if "nexus:state" in ln)
+    assert state_line not in printed  # the raw base64 stays in the file, off the terminal
