@@ -13,25 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from nexus_action.report.model import Snapshot
-from nexus_action.report.state import COMMAND_LOG_LIMIT, FixRequest, ReportState
+from nexus_action.report.state import COMMAND_LOG_LIMIT, CommandRecord, ReportState
 from nexus_action.report.state import PROCESSED_COMMENTS_LIMIT as PROCESSED_IDS_LIMIT
-from nexus_action.report.state import CommandRecord as StateCommandRecord
+from nexus_action.report.state import FixRequest as FixRecord
 
-
-@dataclass(frozen=True)
-class FixRecord:
-    fingerprint: str
-    agent: str
-    at: str  # ISO 8601 UTC
-    dispatched: bool
-
-
-@dataclass(frozen=True)
-class CommandRecord:
-    at: str
-    user: str
-    command: str
-    result: str
+__all__ = ["CommandRecord", "FixRecord", "Ledger", "from_report_state", "into_report_state"]
 
 
 @dataclass(frozen=True)
@@ -86,9 +72,9 @@ def from_report_state(state: ReportState) -> Ledger:
         snapshot=state.latest,
         muted=state.muted,
         retries_by_sha=dict(state.retries_by_sha),
-        fix_requests=tuple(FixRecord(r.fingerprint, r.agent, r.at, r.dispatched) for r in state.fix_requests),
+        fix_requests=tuple(state.fix_requests),
         breaker_open=state.breaker_open,
-        command_log=tuple(CommandRecord(r.at, r.user, r.command, r.result) for r in state.command_log),
+        command_log=tuple(state.command_log),
         processed_comment_ids=state.processed_comment_ids,
         red_since=state.streak.first_failure_at if state.streak.failing else None,
     )
@@ -100,8 +86,8 @@ def into_report_state(state: ReportState, ledger: Ledger) -> ReportState:
         state,
         muted=ledger.muted,
         retries_by_sha=dict(ledger.retries_by_sha),
-        fix_requests=tuple(FixRequest(r.fingerprint, r.agent, r.at, r.dispatched) for r in ledger.fix_requests),
+        fix_requests=tuple(ledger.fix_requests),
         breaker_open=ledger.breaker_open,
-        command_log=tuple(StateCommandRecord(r.at, r.user, r.command, r.result) for r in ledger.command_log),
+        command_log=tuple(ledger.command_log),
         processed_comment_ids=tuple(ledger.processed_comment_ids),
     ).bounded()

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from nexus_action.dashboard import DASHBOARD_MARKER, read_records, update_dashboard
 from nexus_action.dashboard.model import DASHBOARD_LABEL, DashboardReport, parse_time
-from nexus_action.github.client import GitHubApi, GitHubCallError
-from nexus_action.github.threads import Post
+from nexus_action.github.client import GitHubApi
+from nexus_action.github.threads import Post, ensure_label
 from nexus_action.report.model import Snapshot
 from nexus_action.settings import Settings
 
@@ -64,14 +64,7 @@ class DashboardIssue:
         return sorted(found, key=lambda p: (p.state != "open", p.created_at, p.id))
 
     def ensure_label(self) -> None:
-        """Calls: GET /repos/{owner}/{repo}/labels/{name}; POST /repos/{owner}/{repo}/labels when missing"""
-        try:
-            self.api.get(f"/repos/{self.repository}/labels/{self.label}")
-        except GitHubCallError as err:
-            if err.failure.kind != "not-found":
-                raise
-            fields = {"name": self.label, "color": LABEL_COLOR, "description": LABEL_DESCRIPTION}
-            self.api.send("POST", f"/repos/{self.repository}/labels", fields)
+        ensure_label(self.api, self.repository, self.label, color=LABEL_COLOR, description=LABEL_DESCRIPTION)
 
     def create(self, report: DashboardReport) -> Post:
         """Calls: POST /repos/{owner}/{repo}/issues"""

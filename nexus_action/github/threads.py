@@ -173,18 +173,13 @@ class FallbackIssue:
         return next((p for p in matches if p.state == "open"), matches[0] if matches else None)
 
     def ensure_label(self) -> None:
-        """Calls: GET /repos/{owner}/{repo}/labels/{name}; POST /repos/{owner}/{repo}/labels when missing"""
-        try:
-            self.api.get(f"/repos/{self.repository}/labels/{self.label}")
-        except GitHubCallError as err:
-            if err.failure.kind != "not-found":
-                raise
-            description = "Reports kept by NEXUS AutoFix when it cannot comment on a PR"
-            self.api.send(
-                "POST",
-                f"/repos/{self.repository}/labels",
-                {"name": self.label, "color": LABEL_COLOR, "description": description},
-            )
+        ensure_label(
+            self.api,
+            self.repository,
+            self.label,
+            color=LABEL_COLOR,
+            description="Reports kept by NEXUS AutoFix when it cannot comment on a PR",
+        )
 
     def create(self, body: str) -> Post:
         """Create the issue; after a 5xx or timeout, look for it before giving up (the write may have happened).
@@ -219,3 +214,16 @@ class FallbackIssue:
 
 
 __all__ = ["CallFailure", "FallbackIssue", "Post", "StickyComment"]
+
+
+def ensure_label(api: GitHubApi, repository: str, name: str, *, color: str, description: str) -> None:
+    """Create the label our issues are listed by, when the repository does not have it yet.
+
+    Calls: GET /repos/{owner}/{repo}/labels/{name}; POST /repos/{owner}/{repo}/labels when missing
+    """
+    try:
+        api.get(f"/repos/{repository}/labels/{name}")
+    except GitHubCallError as err:
+        if err.failure.kind != "not-found":
+            raise
+        api.send("POST", f"/repos/{repository}/labels", {"name": name, "color": color, "description": description})
