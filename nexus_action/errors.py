@@ -40,7 +40,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
             2,
             "The workflow was triggered by an event NEXUS AutoFix does not handle.",
             "Run the action on workflow_run, workflow_job, check_run, check_suite, pull_request, "
-            "pull_request_target, push, issue_comment, workflow_dispatch or schedule.",
+            "pull_request_target, push, issue_comment, workflow_dispatch or schedule (repository_dispatch is "
+            "accepted only so that the action's own fix dispatch ends quietly).",
         ),
         ErrorCode(
             "NEXUS-EVENT-INVALID",

@@ -56,6 +56,9 @@ class Report:
     issue_md: str
     issue_history_comment_md: str | None
     summary_md: str
+    # Every attempt the stand-in renders is a new one, never muted: delivery may alert and write.
+    should_alert: bool = True
+    muted: bool = False
 
 
 def make_render(snapshot: Snapshot, *, pad: int = 0) -> Callable[[str | None], Report]:
