@@ -24,7 +24,7 @@ MAX_LINE_BYTES = 1 << 16
 MAX_TEXT_CHARS = 2000
 # Lines of context kept above a failing exit line, and the substrings that mark such a line.
 DEEP_BEFORE = 40
-DEEP_NEEDLES = (b"##[error]", b"exited with")
+DEEP_NEEDLES = (b"##[error]", b"exited with", b"exit code", b"werror", b"as errors")
 # The last lines of every log are read too (check-run annotation text is often all "tail").
 END_CONTEXT = 20
 # A `##[group]Run` header (script + env) that never sees its `##[endgroup]` stops counting as header here.
@@ -35,6 +35,11 @@ _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[=>()][0-9A-Za-z]?|\x1b\][^\x
 _COMMAND = re.compile(r"^##\[(?P<cmd>[a-z]+)\](?P<rest>.*)$")
 _WORKFLOW_COMMAND = re.compile(r"^::(?P<cmd>error|warning|notice)(?: (?P<props>[^:]*))?::(?P<message>.*)$")
 _ZIP_STEP = re.compile(r"^(?:.*/)?(?P<n>\d+)_(?P<name>.+)\.txt$")
+# Red or bright-red foreground (SGR 31 / 91, alone or among other attributes): tools colour their errors red.
+_RED = re.compile(rb"\x1b\[(?:[\d;]*;)?(?:31|91)(?:;[\d;]*)?m")
+# Travis starts each command with `travis_time:start:<id>\r\x1b[0K$ <command>`: the command is the step.
+TRAVIS_COMMAND = b"travis_time:start"
+TRAVIS_SNIFF_LINES = 1000  # Travis' markers start in its first lines; later ones are a tool's output
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,7 @@ class LogLine:
     column: int | None = None
     in_header: bool = False  # inside a `##[group]Run` header: the step's script, not its output
     trigger: bool = True
+    red: bool = False  # the tool printed (part of) this line in red
 
 
 def clean_text(raw: bytes) -> str:
@@ -122,7 +128,11 @@ class StepTracker:
                 column = _int_or_none(props.get("col"))
         elif stripped.startswith("Post job cleanup."):
             self.step = "Post job cleanup"
-        return LogLine(number, text, self.step, annotation, file, line, column, in_header, trigger)
+        elif stripped.startswith("$ ") and TRAVIS_COMMAND in raw:
+            self.step = stripped[:120].rstrip()
+            self.in_header = in_header = False
+        red = b"\x1b[" in raw and _RED.search(raw) is not None
+        return LogLine(number, text, self.step, annotation, file, line, column, in_header, trigger, red)
 
 
 class _Chunker:
@@ -192,7 +202,12 @@ def scan_lines(
     # line is only emitted once it falls behind that horizon: output is in log order whatever the chunking.
     pending: dict[int, tuple[bytes, bool]] = {}
     pending_after = 0
+    travis = False
     for buf in _Chunker(stream, chunk_size):
+        if not travis and _travis_marker(buf, first_number + TRAVIS_SNIFF_LINES - number):
+            # A Travis log: its command lines (`$ cmd`) are step boundaries, so the scanner must see them.
+            travis = True
+            needle_list.append(TRAVIS_COMMAND)
         low = buf.lower()
         starts: set[int] = set()
         # One C-speed bytes.find pass per needle beats one regex alternation over the chunk (measured:
@@ -244,6 +259,17 @@ def scan_lines(
         yield tracker.make_line(n, raw, trigger=trigger)
     if totals is not None:
         totals["lines"] = number - first_number
+
+
+def _travis_marker(buf: bytes, lines: int) -> bool:
+    """Whether one of the first `lines` lines of `buf` holds Travis' fold/timer markers (chunking-independent)."""
+    if lines <= 0:
+        return False
+    for marker in (b"travis_time:", b"travis_fold:"):
+        pos = buf.find(marker)
+        if pos >= 0 and buf.count(b"\n", 0, pos) < lines:
+            return True
+    return False
 
 
 def _forward(buf: bytes, start: int, count: int, wanted: dict[int, bool], *, include_first: bool) -> int:

@@ -23,6 +23,7 @@ ANNOTATION_BONUS = 3
 LOCATION_REACH = 3  # a location line (rustc -->) belongs to a blocker at most this many lines above it
 # An error line that a compiler followed with its location is a real diagnostic, not a stray "error:" word.
 LOCATED_PRIORITY = 85
+MIN_LOCATED_RULE = 10
 _GROUP_SUFFIX = re.compile(r"\d+$")
 
 
@@ -87,7 +88,8 @@ class BlockerList:
                 continue
             if distance > LOCATION_REACH:
                 break
-            if cand.blocker.file is None:
+            # Only a real error rule's line earns the "located diagnostic" rank, never a fallback guess.
+            if cand.blocker.file is None and (cand.rule.priority or 0) >= MIN_LOCATED_RULE:
                 located = replace(
                     cand.blocker, file=found.get("file"), line=_int(found.get("line")), column=_int(found.get("col"))
                 )

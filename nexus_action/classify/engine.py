@@ -23,10 +23,15 @@ TOP_BLOCKER_BONUS = 4.0
 CONFLICT_RATIO = 0.6
 MAX_EVIDENCE = 12
 LOCATION_BEFORE_REACH = 3  # Python prints `File "x.py", line N` a line or two above the exception
-FAILING_SECTION_BONUS = 10
+# Errors inside the failing step (GitHub) or the failing command (Travis) outrank errors in steps that went on
+# to succeed: a generic line there beats a generic line elsewhere, a specific rule elsewhere still wins.
+FAILING_SECTION_BONUS = 40
+WERROR_REACH = 40  # a -Werror line promotes a warning at most this many lines above it
 FILE_HEADER_REACH = 200
 # The output line just before a failing exit is the best guess when no rule knows the tool.
-LAST_OUTPUT = Rule(id="generic.last_output", domain="any", matcher="log", weight=0, priority=2)
+LAST_OUTPUT = Rule(id="generic.last_output", domain="any", matcher="log", weight=0, priority=4)
+# A line the tool printed in red that no rule knows: above the exit lines, below every known error format.
+RED_LINE = Rule(id="generic.red_line", domain="any", matcher="log", weight=0, priority=3)
 _NOISE = re.compile(r"^\s*$|^travis_(time|fold)|^##\[|^\[command\]|^shell: |^env:|^\s+[A-Z_]+: |^Post job cleanup")
 
 
@@ -47,6 +52,9 @@ class Signals:
     failing_sections: list[tuple[int, int]] = field(default_factory=list)
     recent: deque[LogLine] = field(default_factory=lambda: deque(maxlen=6))
     last_candidate_line: int = 0
+    # Compiler warnings seen lately; a `-Werror` line makes the first of them (since the last one) the blocker.
+    warnings: deque[tuple[LogLine, re.Match[str]]] = field(default_factory=lambda: deque(maxlen=16))
+    last_werror: int = 0
 
     def fire(self, rule: Rule, signal: str, detail: str, log_line: int | None = None) -> None:
         self.hits[rule.id] = self.hits.get(rule.id, 0) + 1
@@ -77,6 +85,12 @@ def feed_line(signals: Signals, rules: tuple[Rule, ...], line: LogLine) -> None:
         if rule.role == "exit_fail" and not line.in_header:
             signals.failing_sections.append((signals.section_start, line.number))
             _last_output(signals, line)
+        if rule.role == "warning" and match is not None:
+            if not line.in_header:
+                signals.warnings.append((line, match))
+            continue
+        if rule.role == "werror" and not line.in_header and _promote_warning(signals, rule, line):
+            continue
         if rule.role == "file_header" and match is not None:
             if not line.in_header:
                 signals.file_header = (line.number, groups_of(match).get("file") or "")
@@ -88,13 +102,15 @@ def feed_line(signals: Signals, rules: tuple[Rule, ...], line: LogLine) -> None:
             continue
         if line.in_header and rule.priority is not None:
             continue  # the step's script echoed in its ##[group] header is not its output
-        if rule.weight or rule.priority is not None:
-            signals.fire(rule, "annotation" if rule.matcher == "annotation" else "log", line.text.strip(), line.number)
+        if rule.weight or rule.matcher == "annotation":
+            signals.fire(rule, _signal_of(rule), line.text.strip(), line.number)
         if rule.priority is not None and _better(rule, best[0] if best else None):
             best = (rule, match)
+    if best is not None and not best[0].weight:
+        # A rule with no domain vote is evidence only when it made this line's blocker (no generic echoes).
+        signals.fire(best[0], _signal_of(best[0]), line.text.strip(), line.number)
     if best is None:
-        if not line.in_header and not _NOISE.search(line.text):
-            signals.recent.append(line)
+        _unknown_line(signals, line)
         return
     candidate = make_candidate(line, best[0], best[1])
     if candidate.blocker.file is None and signals.last_location is not None:
@@ -125,6 +141,33 @@ def feed_line(signals: Signals, rules: tuple[Rule, ...], line: LogLine) -> None:
         candidate = replace(candidate, blocker=replace(blocker, file=header[1]))
     signals.blockers.add(candidate)
     signals.last_candidate_line = line.number
+
+
+def _unknown_line(signals: Signals, line: LogLine) -> None:
+    """A line no rule knows: a red one is a weak blocker; any other output may explain a failing exit below."""
+    if line.in_header or _NOISE.search(line.text):
+        return
+    if line.red:
+        signals.blockers.add(make_candidate(line, RED_LINE, None))
+        signals.last_candidate_line = line.number
+    else:
+        signals.recent.append(line)
+
+
+def _signal_of(rule: Rule) -> str:
+    return "annotation" if rule.matcher == "annotation" else "log"
+
+
+def _promote_warning(signals: Signals, rule: Rule, line: LogLine) -> bool:
+    """`Failing due to -Werror`: the first warning above (since the previous such line) is what failed."""
+    for warned, match in signals.warnings:
+        if warned.number > signals.last_werror and 0 < line.number - warned.number <= WERROR_REACH:
+            signals.fire(rule, "log", warned.text.strip(), warned.number)
+            signals.blockers.add(make_candidate(warned, rule, match))
+            signals.last_werror = line.number
+            return True
+    signals.last_werror = line.number
+    return False
 
 
 def _better(rule: Rule, current: Rule | None) -> bool:
