@@ -1,6 +1,8 @@
 """Throughput: classify a generated 200 MB GitHub-Actions-style log, next to `grep -E` on the same file.
 
-The log is written to /tmp (or --dir), with ordinary build output and a few real errors late in it. classify
+The log is written to /tmp (or --dir): GitHub-style lines (ISO timestamp, ANSI colours, a bare \\r progress
+line) of ordinary build output, where 1 line in 100 holds an error-looking word that reports no error ("0 errors",
+"thiserror", "-Werror=...", test names), and a clippy failure at the very end. classify
 runs in a subprocess so its peak RSS (ru_maxrss) is its own; grep gets an equivalent pattern: the classifier's
 prefilter needles, case-insensitive, as one alternation. Both are timed in the same run, best of --repeat.
 
@@ -21,6 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Ordinary build output (cargo, git, npm, go, pytest, maven, docker buildx, jest, gcc), one template per line.
 NOISE = (
     "   Compiling serde_derive v1.0.{n} (/home/runner/.cargo/registry/src/index.crates.io-6f17d22bba15001f/x)",
     "[command]/usr/bin/git -c protocol.version=2 fetch --no-tags --prune origin +{n}:refs/remotes/origin/main",
@@ -31,6 +34,25 @@ NOISE = (
     "tests/test_module_{n}.py::test_case_{n} PASSED                                [ 42%]",
     "[INFO] Building jar: /home/runner/work/app/app/target/app-{n}.jar",
     "Downloading https://registry.npmjs.org/lodash/-/lodash-4.17.{n}.tgz (progress 100%)\r  done",
+    "#{n} [build 3/7] RUN go build -trimpath -o /out/app ./cmd/app",
+    "#{n} sha256:4f4fb700ef54461cfa02571ae0db9a0dc1e0cdb5577484a6d75e68dc38e8acc1 12.58MB / 45.21MB 0.{n}s",
+    "  \x1b[32m✓\x1b[39m renders the header for locale {n} (3 ms)",
+    "=== RUN   TestAccResource_{n}",
+    "--- PASS: TestAccResource_{n} (0.0{n}s)",
+    "gcc -O2 -Wall -fPIC -Isrc -c src/module{n}.c -o build/module{n}.o",
+)
+# Every NEEDLE_EVERY-th line: output that holds an error-looking word but reports no error, as real logs do
+# (crate names, test names, "0 errors" summaries, -Werror flags). Each one is a line the classifier must read.
+NEEDLE_EVERY = 100
+NEEDLE_NOISE = (
+    "   Compiling thiserror v1.0.{n}",
+    "[INFO] Tests run: 14, Failures: 0, Errors: 0, Skipped: 0, Time elapsed: 0.{n} s - in com.example.ServiceTest",
+    "ok  \tgithub.com/example/project/internal/errors\t0.{n}s",
+    "gcc -O2 -Wall -Werror=format-security -c src/file{n}.c -o build/file{n}.o",
+    "--- PASS: TestFailoverRetries_{n} (0.01s)",
+    "tests/test_errors.py::test_error_message_{n} PASSED                          [ 43%]",
+    "Found 0 errors in {n} files (checked 212 source files)",
+    "  \x1b[32m✓\x1b[39m shows an error banner when the request fails (12 ms)",
 )
 ERRORS = (
     "##[group]Run cargo clippy --all-targets -- -D warnings",
@@ -54,8 +76,9 @@ def generate(path: Path, megabytes: int) -> int:
         fh.write(b"\xef\xbb\xbf")
         batch: list[str] = []
         while written < target * 0.97:
-            for template in NOISE:
+            for plain in NOISE:
                 n += 1
+                template = NEEDLE_NOISE[n // NEEDLE_EVERY % len(NEEDLE_NOISE)] if n % NEEDLE_EVERY == 0 else plain
                 stamp = f"2024-05-01T12:{n // 60 % 60:02d}:{n % 60:02d}.{n % 10_000_000:07d}Z"
                 batch.append(f"{stamp} {template.format(n=n)}\n")
             if len(batch) >= 5000:
@@ -112,7 +135,7 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the generated log")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    path = Path(args.dir) / f"nexus-throughput-{args.mb}mb.log"
+    path = Path(args.dir) / f"nexus-throughput-v2-{args.mb}mb.log"
     if not path.exists() or path.stat().st_size < args.mb * 900_000:
         print(f"generating {path} ...", flush=True)
         generate(path, args.mb)

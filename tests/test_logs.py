@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from nexus_action.logs import LogLine, clean_text, scan_lines, scan_zip, zip_step_files
+from nexus_action.logs import LogLine, clean_text, needle_patterns, scan_lines, scan_zip, zip_step_files
 
 LOGS = Path(__file__).parent / "data" / "logs"
 NEEDLES = (b"error", b"fail", b"##[", b"killed", b"exited with")
@@ -147,3 +147,31 @@ def test_deep_context_is_in_log_order_across_chunks(chunk_size: int) -> None:
     whole = scan(data, before=2, after=1, deep_before=30, end_context=3)
     assert scan(data, before=2, after=1, deep_before=30, end_context=3, chunk_size=chunk_size) == whole
     assert [line.number for line in whole] == sorted({line.number for line in whole})
+
+
+def test_context_only_around_error_lines_when_asked() -> None:
+    data = b"a\nb\nc\nd\n0 errors found\ne\nf\ng\nh\nerror: real\ni\nj\n"
+    lines = scan(data, context_if=lambda text: text.startswith("error:"))
+    assert [(ln.number, ln.trigger) for ln in lines if ln.number <= 5] == [(5, True)]
+    assert {ln.number for ln in lines} >= {6, 7, 8, 9, 10, 11, 12}
+
+
+def test_needles_sharing_a_prefix_share_one_regex_pass() -> None:
+    patterns = needle_patterns([b"fail", b"fatal", b"error", b"err!", b"##["])
+    assert sorted(p.pattern for p in patterns) == [rb"\#\#\[", rb"err(?:!|or)", rb"fa(?:il|tal)"]
+    assert [p.pattern for p in needle_patterns([b"fail", b"failed"])] == [b"fail"]
+
+
+def test_travis_commands_become_steps_and_red_text_is_flagged() -> None:
+    data = (
+        b"travis_fold:start:install\r\x1b[0Kinstall stuff\n"
+        b"travis_time:start:0a\r\x1b[0K$ make test\n"
+        b"\x1b[31mboom: failed\x1b[0m\n"
+        b"plain error\n"
+    )
+    lines = scan(data)
+    by_number = {ln.number: ln for ln in lines}
+    assert by_number[3].step == "$ make test"
+    assert by_number[3].red
+    assert by_number[4].step == "$ make test"
+    assert not by_number[4].red

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from nexus_action.classify.engine import Signals, decide, feed_line
+from nexus_action.classify.engine import Signals, decide, error_line_test, feed_line
+from nexus_action.classify.gate import build_gate
 from nexus_action.classify.model import Classification
 from nexus_action.classify.rules import load_rules
 from nexus_action.errors import NexusError
@@ -23,17 +24,19 @@ __all__ = ["classify_log"]
 _ZIP_MAGIC = b"PK\x03\x04"
 
 
-def _lines(log: str | Path | IO[bytes], needles: tuple[bytes, ...], job: str | None) -> Iterator[LogLine]:
+def _lines(
+    log: str | Path | IO[bytes], needles: tuple[bytes, ...], job: str | None, context_if: Callable[[str], bool]
+) -> Iterator[LogLine]:
     if isinstance(log, str | Path):
         path = Path(log)
         try:
             with path.open("rb") as fh:
                 if fh.read(4) == _ZIP_MAGIC:
                     with zipfile.ZipFile(fh) as archive:
-                        yield from scan_zip(archive, needles, job=job)
+                        yield from scan_zip(archive, needles, job=job, context_if=context_if)
                     return
                 fh.seek(0)
-                yield from scan_lines(fh, needles)
+                yield from scan_lines(fh, needles, context_if=context_if)
         except (OSError, zipfile.BadZipFile) as exc:
             raise NexusError(
                 "NEXUS-INPUT-INVALID",
@@ -41,7 +44,7 @@ def _lines(log: str | Path | IO[bytes], needles: tuple[bytes, ...], job: str | N
                 "Pass the path of a readable log file (plain text, or a run-log .zip from GitHub).",
             ) from None
         return
-    yield from scan_lines(log, needles)
+    yield from scan_lines(log, needles, context_if=context_if)
 
 
 def classify_log(
@@ -60,9 +63,9 @@ def classify_log(
     candidate like any log line.
     """
     ruleset = load_rules(extra_rules)
-    rules = ruleset.log_rules
+    rules = build_gate(ruleset.log_rules)
     signals = Signals()
-    for line in _lines(log, ruleset.needles, job):
+    for line in _lines(log, ruleset.needles, job, error_line_test(rules)):
         feed_line(signals, rules, line)
     return decide(
         signals,

@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
 from nexus_action.classify.blockers import BlockerList, Candidate, groups_of, make_candidate
+from nexus_action.classify.gate import Gate
 from nexus_action.classify.model import Classification, Evidence, agent_for
 from nexus_action.classify.rules import Rule, RuleSet
 from nexus_action.logs import LogLine
@@ -62,8 +63,8 @@ class Signals:
             self.first_hit[rule.id] = Evidence(signal=signal, rule=rule.id, detail=detail[:200], log_line=log_line)
 
 
-def _matching(rules: Iterable[Rule], line: LogLine) -> Iterator[tuple[Rule, re.Match[str] | None]]:
-    for rule in rules:
+def _matching(rules: Iterable[Rule] | Gate, line: LogLine) -> Iterator[tuple[Rule, re.Match[str] | None]]:
+    for rule in rules.candidates(line.text) if isinstance(rules, Gate) else rules:
         if rule.matcher == "annotation":
             if line.annotation == rule.annotation:
                 yield rule, None
@@ -73,8 +74,8 @@ def _matching(rules: Iterable[Rule], line: LogLine) -> Iterator[tuple[Rule, re.M
                 yield rule, match
 
 
-def feed_line(signals: Signals, rules: tuple[Rule, ...], line: LogLine) -> None:
-    """Run the log rules on one normalised line."""
+def feed_line(signals: Signals, rules: tuple[Rule, ...] | Gate, line: LogLine) -> None:
+    """Run the log rules (or those a Gate lets through) on one normalised line."""
     if line.step != signals.current_step:
         signals.current_step, signals.section_start = line.step, line.number
     best: tuple[Rule, re.Match[str] | None] | None = None
@@ -152,6 +153,20 @@ def _unknown_line(signals: Signals, line: LogLine) -> None:
         signals.last_candidate_line = line.number
     else:
         signals.recent.append(line)
+
+
+def error_line_test(gate: Gate) -> Callable[[str], bool]:
+    """For the scanner: does a line match a rule that makes blockers or places them (worth reading around)?"""
+
+    def is_error_line(text: str) -> bool:
+        for rule in gate.candidates(text):
+            if rule.pattern is None or (rule.priority is None and rule.role == "signal"):
+                continue
+            if rule.pattern.search(text):
+                return True
+        return False
+
+    return is_error_line
 
 
 def _signal_of(rule: Rule) -> str:

@@ -116,3 +116,53 @@ def test_stylish_output_takes_the_file_from_the_header_line() -> None:
     top = classify_text(log).top_blocker
     assert top is not None
     assert (top.file, top.line, top.column) == ("/home/runner/work/web/web/src/app.js", 12, 7)
+
+
+def test_werror_promotes_the_warning_above_it() -> None:
+    log = (
+        "[ 16 of 147] Compiling Text.Pandoc.Ipynb ( src/Text/Pandoc/Ipynb.hs, dist/build/Ipynb.o )\n"
+        "\n"
+        "src/Text/Pandoc/Ipynb.hs:94:10: Warning:\n"
+        "    No explicit implementation for\n"
+        "\n"
+        "<no location info>: \n"
+        "Failing due to -Werror.\n"
+    )
+    result = classify_text(log)
+    assert result.top_blocker is not None
+    assert (result.top_blocker.log_line, result.top_blocker.file, result.top_blocker.line) == (
+        3,
+        "src/Text/Pandoc/Ipynb.hs",
+        94,
+    )
+    assert result.failure_type == "werror"
+
+
+def test_warnings_alone_are_not_blockers() -> None:
+    result = classify_text("src/a.c:3:1: warning: unused variable 'x'\nall done\n")
+    assert result.top_blocker is None
+
+
+def test_travis_failing_command_outranks_errors_of_earlier_commands() -> None:
+    log = (
+        "travis_time:start:aa\r\x1b[0K$ rvm use 2.6\n"
+        "Error running 'run_gem_wrappers_regenerate',\n"
+        "travis_time:end:aa\r\x1b[0K\n"
+        "travis_time:start:bb\r\x1b[0K$ yarn prettier --list-different\n"
+        "app/assets/javascripts/about.js\n"
+        "error Command failed with exit code 1.\n"
+        '\x1b[31;1mThe command "yarn prettier --list-different" exited with 1.\x1b[0m\n'
+    )
+    result = classify_text(log)
+    assert result.top_blocker is not None
+    assert result.top_blocker.log_line == 5
+    assert result.top_blocker.step == "$ yarn prettier --list-different"
+
+
+def test_a_red_line_is_a_weak_blocker_when_no_rule_knows_the_tool() -> None:
+    log = "Using gulpfile ~/gulpfile.js\n\x1b[31mTask never defined: default\x1b[39m\nsee above\n"
+    result = classify_text(log)
+    assert result.top_blocker is not None
+    assert result.top_blocker.text == "Task never defined: default"
+    plain = classify_text("Using gulpfile ~/gulpfile.js\nTask never defined: default\nsee above\n")
+    assert plain.top_blocker is None

@@ -1,0 +1,146 @@
+"""A cheap gate in front of the log rules: skip every rule whose regex cannot match a line.
+
+Running ~100 regexes on each line read is most of classify's cost once a log holds many lines with an
+error-looking word ("0 errors", "thiserror", test names). Almost every rule needs some literal text (`error[E`,
+`--> `, `.go:`, `npm `): the gate derives, from each rule's parsed regex, a few substrings of which at least one
+must appear in a matching line, and checks those with plain `in` (C speed) before running the regex. A rule whose
+regex has no such literal (pure character classes) is always run. The gate never changes what matches.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+from nexus_action.classify.rules import Rule
+
+
+def _stdlib_regex_parser() -> Any:
+    """The stdlib's own regex parser: re._parser since Python 3.11, sre_parse before (deprecated there)."""
+    try:
+        return importlib.import_module("re._parser")
+    except ImportError:  # pragma: no cover - Python 3.10
+        return importlib.import_module("sre_parse")
+
+
+sre_parse = _stdlib_regex_parser()
+
+MIN_LITERAL = 3  # shorter literals ("e:", ": ") are in almost every line and gate nothing
+
+
+def required_literals(pattern: re.Pattern[str]) -> tuple[tuple[str, ...], bool] | None:
+    """Substrings one of which every match contains, and whether to look for them in the lower-cased line.
+
+    None when the regex offers no literal of at least MIN_LITERAL characters in every alternative.
+    """
+    ignore_case = bool(pattern.flags & re.IGNORECASE)
+    try:
+        parsed = sre_parse.parse(pattern.pattern, pattern.flags)
+    except (re.error, RecursionError):  # pragma: no cover - the pattern compiled, so it parses
+        return None
+    found = _sequence(list(parsed))
+    if found is None:
+        return None
+    return (tuple(sorted({lit.lower() for lit in found})) if ignore_case else tuple(sorted(set(found)))), ignore_case
+
+
+def _sequence(items: Sequence[tuple[Any, Any]]) -> list[str] | None:
+    """Best requirement of a sequence: its longest literal run, or a required group's alternatives."""
+    options: list[list[str]] = []
+    run: list[str] = []
+    for op, av in items:
+        name = str(op)
+        if name == "LITERAL":
+            run.append(chr(av))
+            continue
+        if run:
+            options.append(["".join(run)])
+            run = []
+        if name == "SUBPATTERN":
+            _group, add_flags, _del_flags, sub = av
+            if add_flags & re.IGNORECASE:
+                continue  # a case-insensitive part: its literals would need their own lower-casing
+            inner = _sequence(list(sub))
+            if inner is not None:
+                options.append(inner)
+        elif name == "BRANCH":
+            alternatives: list[str] = []
+            for branch in av[1]:
+                inner = _sequence(list(branch))
+                if inner is None:
+                    alternatives = []
+                    break
+                alternatives.extend(inner)
+            if alternatives:
+                options.append(alternatives)
+        elif name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            low, _high, sub = av
+            if low >= 1:
+                inner = _sequence(list(sub))
+                if inner is not None:
+                    options.append(inner)
+    if run:
+        options.append(["".join(run)])
+    usable = [o for o in options if o and min(len(s) for s in o) >= MIN_LITERAL]
+    if not usable:
+        return None
+    # The fewer and the longer the alternatives, the more lines the requirement rules out.
+    return max(usable, key=lambda o: (min(len(s) for s in o), -len(o)))
+
+
+_DIGITS = re.compile(r"\d")
+MEMO_SIZE = 4096
+
+
+class Gate:
+    """The rules of a rule set, with each rule's literals: `candidates(text)` lists the rules worth running.
+
+    Digits are masked in both the literals and the line (so `exit code 137` gates on `exit code ###`): the
+    gate may let a few more rules through, never fewer, and the lines of one shape ("Tests run: 14, Failures:
+    0, ...") share one memoised answer.
+    """
+
+    def __init__(self, rules: tuple[Rule, ...], literals: dict[tuple[str, bool], set[int]], always: set[int]):
+        self.rules = rules
+        self.case_literals = tuple((lit, frozenset(ix)) for (lit, lower), ix in literals.items() if not lower)
+        self.lower_literals = tuple((lit, frozenset(ix)) for (lit, lower), ix in literals.items() if lower)
+        self.always = frozenset(always)
+        self._memo: dict[str, tuple[Rule, ...]] = {}
+
+    def candidates(self, text: str) -> tuple[Rule, ...]:
+        shape = _DIGITS.sub("#", text)
+        found = self._memo.get(shape)
+        if found is not None:
+            return found
+        hit = set(self.always)
+        for lit, ix in self.case_literals:
+            if lit in shape:
+                hit |= ix
+        low = shape.lower()
+        for lit, ix in self.lower_literals:
+            if lit in low:
+                hit |= ix
+        found = tuple(self.rules[i] for i in sorted(hit))
+        if len(self._memo) >= MEMO_SIZE:
+            self._memo.clear()
+        self._memo[shape] = found
+        return found
+
+
+@lru_cache(maxsize=8)
+def build_gate(rules: tuple[Rule, ...]) -> Gate:
+    """The gate for a rule set (cached: the built-in rules are the same for every log)."""
+    literals: dict[tuple[str, bool], set[int]] = {}
+    always: set[int] = set()
+    for i, rule in enumerate(rules):
+        found = required_literals(rule.pattern) if rule.pattern is not None else None
+        if found is None:
+            always.add(i)  # annotation rules, and regexes without a usable literal
+            continue
+        lits, lower = found
+        for lit in lits:
+            literals.setdefault((_DIGITS.sub("#", lit), lower), set()).add(i)
+    return Gate(rules, literals, always)
