@@ -56,6 +56,14 @@ def _sequence(items: Sequence[tuple[Any, Any]]) -> list[str] | None:
         if name == "LITERAL":
             run.append(chr(av))
             continue
+        if _is_digit(op, av):  # the gate masks digits: \\d is the character '#'
+            run.append("#")
+            continue
+        if name == "MAX_REPEAT" and av[0] >= 1 and len(av[2]) == 1 and _is_digit(*av[2][0]):
+            run.append("#")  # \\d+: at least one '#', maybe more, so the run ends here and restarts at '#'
+            options.append(["".join(run)])
+            run = ["#"]
+            continue
         if run:
             options.append(["".join(run)])
             run = []
@@ -84,11 +92,21 @@ def _sequence(items: Sequence[tuple[Any, Any]]) -> list[str] | None:
                     options.append(inner)
     if run:
         options.append(["".join(run)])
-    usable = [o for o in options if o and min(len(s) for s in o) >= MIN_LITERAL]
+    usable = [o for o in options if o and all(_usable(s) for s in o)]
     if not usable:
         return None
     # The fewer and the longer the alternatives, the more lines the requirement rules out.
     return max(usable, key=lambda o: (min(len(s) for s in o), -len(o)))
+
+
+def _is_digit(op: Any, av: Any) -> bool:
+    """Whether a parsed item is \\d (a class holding only the digit category)."""
+    return str(op) == "IN" and len(av) == 1 and str(av[0][0]) == "CATEGORY" and str(av[0][1]) == "CATEGORY_DIGIT"
+
+
+def _usable(literal: str) -> bool:
+    """Long enough to rule lines out: 3 characters, or any non-ASCII mark (✖, ✗, │)."""
+    return len(literal.strip("#")) >= 1 and (len(literal) >= MIN_LITERAL or not literal.isascii())
 
 
 _DIGITS = re.compile(r"\d")
