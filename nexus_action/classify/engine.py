@@ -64,7 +64,16 @@ class Signals:
 
 
 def _matching(rules: Iterable[Rule] | Gate, line: LogLine) -> Iterator[tuple[Rule, re.Match[str] | None]]:
-    for rule in rules.candidates(line.text) if isinstance(rules, Gate) else rules:
+    if isinstance(rules, Gate):
+        matched = rules.matches(line.text)
+        for rule in rules.candidates(line.text):
+            if rule.matcher == "annotation":
+                if line.annotation == rule.annotation:
+                    yield rule, None
+            elif rule.id in matched:
+                yield rule, matched[rule.id]
+        return
+    for rule in rules:
         if rule.matcher == "annotation":
             if line.annotation == rule.annotation:
                 yield rule, None
@@ -159,12 +168,11 @@ def error_line_test(gate: Gate) -> Callable[[str], bool]:
     """For the scanner: does a line match a rule that makes blockers or places them (worth reading around)?"""
 
     def is_error_line(text: str) -> bool:
-        for rule in gate.candidates(text):
-            if rule.pattern is None or (rule.priority is None and rule.role == "signal"):
-                continue
-            if rule.pattern.search(text):
-                return True
-        return False
+        matched = gate.matches(text)
+        return any(
+            rule.id in matched and (rule.priority is not None or rule.role != "signal")
+            for rule in gate.candidates(text)
+        )
 
     return is_error_line
 

@@ -111,6 +111,7 @@ def _usable(literal: str) -> bool:
 
 _DIGITS = re.compile(r"\d")
 MEMO_SIZE = 4096
+MATCHED_SIZE = 256
 
 
 class Gate:
@@ -127,6 +128,23 @@ class Gate:
         self.lower_literals = tuple((lit, frozenset(ix)) for (lit, lower), ix in literals.items() if lower)
         self.always = frozenset(always)
         self._memo: dict[str, tuple[Rule, ...]] = {}
+        # The scanner asks about a trigger line before the engine reads it: the regex results are kept a moment.
+        self._matched: dict[str, dict[str, re.Match[str]]] = {}
+
+    def matches(self, text: str) -> dict[str, re.Match[str]]:
+        """Rule id -> match, for the regex rules the gate lets through that match `text`."""
+        found = self._matched.get(text)
+        if found is None:
+            found = {}
+            for rule in self.candidates(text):
+                if rule.pattern is not None:
+                    match = rule.pattern.search(text)
+                    if match:
+                        found[rule.id] = match
+            if len(self._matched) >= MATCHED_SIZE:
+                self._matched.clear()
+            self._matched[text] = found
+        return found
 
     def candidates(self, text: str) -> tuple[Rule, ...]:
         shape = _DIGITS.sub("#", text)
