@@ -405,3 +405,22 @@ def test_overview_shows_classification_comment_issue_and_payloads_with_the_state
     assert "characters of base64 JSON) -->" in printed
     state_line = next(ln for ln in (out / "comment.md").read_text(encoding="utf-8").splitlines() if "nexus:state" in ln)
     assert state_line not in printed  # the raw base64 stays in the file, off the terminal
+
+
+def test_a_run_testing_a_requested_fix_is_labelled_in_the_report(tmp_path: Path, log: Path) -> None:
+    event = json.loads(FAILED_ON_PR.read_text(encoding="utf-8"))
+    event["workflow_run"]["head_commit"]["message"] = "Fix the lexer\n\nNexus-Fix-Request: nx-42-7f3a\n"
+    path = tmp_path / "fix.json"
+    path.write_text(json.dumps(event), encoding="utf-8")
+    out = tmp_path / "out"
+    code, _ = run(["--dry-run", "--event", str(path), "--log", f"clippy={log}", "--out", str(out)])
+    assert code == 0
+    comment = (out / "comment.md").read_text(encoding="utf-8")
+    assert "This run tests a fix NEXUS AutoFix requested" in comment
+    assert "nx-42-7f3a" in comment
+
+
+def test_an_ordinary_run_carries_no_fix_label(tmp_path: Path, log: Path) -> None:
+    out = tmp_path / "out"
+    run(["--dry-run", "--event", str(FAILED_ON_PR), "--log", f"clippy={log}", "--out", str(out)])
+    assert "tests a fix" not in (out / "comment.md").read_text(encoding="utf-8")
