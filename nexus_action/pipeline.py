@@ -26,6 +26,7 @@ from typing import Any, TextIO
 from nexus_action.classify.model import Classification
 from nexus_action.context import RunContext, parse_context, with_overrides
 from nexus_action.errors import NexusError
+from nexus_action.isotime import format_iso
 from nexus_action.report.model import FailedJob, Snapshot
 from nexus_action.settings import Settings
 
@@ -40,7 +41,7 @@ class LogArg:
 
 
 def utc_now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return format_iso(datetime.now(timezone.utc))
 
 
 def parse_log_args(values: Sequence[str]) -> list[LogArg]:

@@ -26,6 +26,7 @@ from nexus_action.commands.gate import check_permission, required_level
 from nexus_action.commands.ledger import CommandRecord, FixRecord, Ledger
 from nexus_action.commands.parse import KNOWN_COMMANDS, Command
 from nexus_action.errors import NexusError
+from nexus_action.isotime import format_iso
 from nexus_action.settings import Settings
 
 Status = Literal["done", "noop", "refused", "failed"]
@@ -229,7 +230,7 @@ def _fix(cmd: Command, run: _Run, ops: CommandOps, who: Requester, settings: Set
         ops.dispatch(FIX_EVENT_TYPE, payload)
     except NexusError as err:
         return CommandResult(cmd, "failed", f"could not send the fix request to {target.agent}: {err.message}")
-    run.ledger = run.ledger.with_fix(FixRecord(target.fingerprint, target.agent, _iso(who.now), True))
+    run.ledger = run.ledger.with_fix(FixRecord(target.fingerprint, target.agent, format_iso(who.now), True))
     run.fix_requests.append(payload)
     sent = run.ledger.dispatched_fixes
     message = f"asked {target.agent} to fix {', '.join(j.name for j in target.jobs)} (request {sent}/{limit})"
@@ -295,10 +296,6 @@ def _simple(cmd: Command, run: _Run, settings: Settings) -> CommandResult:
     )
 
 
-def _iso(now: datetime) -> str:
-    return now.isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 def execute(
     commands: Sequence[Command],
     ledger: Ledger,
@@ -324,10 +321,14 @@ def execute(
             result = _one(cmd, run, ops, who, settings)
         seen.add(key)
         results.append(result)
-        text = f"{result.status}: {result.message}"
-        record = CommandRecord(_iso(who.now), who.login, cmd.text[:100], text[:MAX_RESULT_CHARS])
-        run.ledger = run.ledger.with_log(record)
+        run.ledger = log_result(run.ledger, result, who.login, who.now)
     return Outcome(tuple(results), run.ledger, tuple(run.fix_requests), tuple(run.retried))
+
+
+def log_result(ledger: Ledger, result: CommandResult, login: str, now: datetime) -> Ledger:
+    """The Commands section's line for one command: when, who, what was asked, and how it ended (bounded)."""
+    text = f"{result.status}: {result.message}"
+    return ledger.with_log(CommandRecord(format_iso(now), login, result.command.text[:100], text[:MAX_RESULT_CHARS]))
 
 
 def _one(cmd: Command, run: _Run, ops: CommandOps, who: Requester, settings: Settings) -> CommandResult:

@@ -16,10 +16,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
-from nexus_action.commands.execute import CommandResult, Outcome, Requester, execute
+from nexus_action.commands.execute import CommandResult, Outcome, Requester, execute, log_result
 from nexus_action.commands.fix_request import TEMPLATE_FOLDER
 from nexus_action.commands.gate import GateDecision, check_sender, effective_permission
-from nexus_action.commands.ledger import CommandRecord, Ledger, from_report_state, into_report_state
+from nexus_action.commands.ledger import Ledger, from_report_state, into_report_state
 from nexus_action.commands.parse import ParsedComment, parse_commands
 from nexus_action.commands.plan import CommentOps
 from nexus_action.context import CommentInfo, RunContext
@@ -52,14 +52,10 @@ class Handled:
         }
 
 
-def _iso(now: datetime) -> str:
-    return now.isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 def _refuse_all(parsed: ParsedComment, ledger: Ledger, login: str, reason: str, now: datetime) -> Outcome:
     results = tuple(CommandResult(cmd, "refused", reason) for cmd in parsed.commands)
     for r in results:
-        ledger = ledger.with_log(CommandRecord(_iso(now), login, r.command.text[:100], f"refused: {reason}"[:300]))
+        ledger = log_result(ledger, r, login, now)
     return Outcome(results, ledger)
 
 

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
+from nexus_action.isotime import parse_iso
 from nexus_action.report.model import Snapshot
 from nexus_action.report.state import COMMAND_LOG_LIMIT, CommandRecord, ReportState
 from nexus_action.report.state import PROCESSED_COMMENTS_LIMIT as PROCESSED_IDS_LIMIT
@@ -59,11 +60,7 @@ class Ledger:
 
 def _when(stamp: str) -> datetime:
     """An ISO time as an aware datetime; an unreadable one counts as the far future (kept, never forgotten)."""
-    try:
-        parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return datetime.max.replace(tzinfo=timezone.utc)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parse_iso(stamp) or datetime.max.replace(tzinfo=timezone.utc)
 
 
 def from_report_state(state: ReportState) -> Ledger:

@@ -13,9 +13,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from nexus_action.dashboard import DASHBOARD_MARKER, read_records, update_dashboard
-from nexus_action.dashboard.model import DASHBOARD_LABEL, DashboardReport, parse_time
+from nexus_action.dashboard.model import DASHBOARD_LABEL, DashboardReport
 from nexus_action.github.client import GitHubApi
 from nexus_action.github.threads import Post, ensure_label
+from nexus_action.isotime import parse_iso
 from nexus_action.report.model import Snapshot
 from nexus_action.settings import Settings
 
@@ -176,7 +177,7 @@ def dry_run_dashboard(
 
     `previous_body` is used only when it is a dashboard body (the pipeline's --previous may be a PR comment).
     """
-    moment = parse_time(now) or datetime.now(timezone.utc)
+    moment = parse_iso(now) or datetime.now(timezone.utc)
     previous = previous_body if previous_body and DASHBOARD_MARKER in previous_body else None
     report = update_dashboard(previous, snapshot, settings=settings, now=moment)
     write_dashboard_files(report, out_dir)

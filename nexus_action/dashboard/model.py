@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from nexus_action.isotime import parse_iso
 from nexus_action.report.model import Snapshot
 from nexus_action.report.redact import sanitize
 
@@ -37,15 +38,6 @@ def _str(value: Any) -> str:
 
 def _strs(value: Any) -> tuple[str, ...]:
     return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list | tuple) else ()
-
-
-def parse_time(text: str) -> datetime | None:
-    """ISO 8601 (GitHub's `2026-11-01T10:00:00Z`) -> aware UTC datetime; None when unreadable."""
-    try:
-        parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -103,7 +95,7 @@ class RunRecord:
 
     @property
     def when(self) -> datetime:
-        return parse_time(self.created_at) or datetime.min.replace(tzinfo=timezone.utc)
+        return parse_iso(self.created_at) or datetime.min.replace(tzinfo=timezone.utc)
 
     @property
     def order(self) -> tuple[datetime, int, int]:

@@ -83,12 +83,13 @@ def _publish_dashboard(
     api: GitHubApi, ctx: RunContext, snapshot: Snapshot, settings: Settings, *, now: str, fix_request: str | None
 ) -> str:
     """push / schedule / no-PR runs: merge this run into the CI failure dashboard issue (issue 9)."""
-    from datetime import datetime
+    from datetime import datetime, timezone
 
     from nexus_action.dashboard.live import publish_dashboard
+    from nexus_action.isotime import parse_iso
 
     try:
-        when = datetime.fromisoformat(now.replace("Z", "+00:00"))
+        when = parse_iso(now) or datetime.now(timezone.utc)
         done = publish_dashboard(api, ctx.repository, snapshot, settings=settings, now=when, fix_request=fix_request)
     except GitHubCallError as err:
         failure = err.failure
