@@ -154,7 +154,8 @@ def _out_dir(args: argparse.Namespace, env: Mapping[str, str], settings: Setting
     return Path(temp) / "nexus-autofix" if temp else Path("out")
 
 
-def _write(path: Path, text: str) -> None:
+def write_out_file(path: Path, text: str) -> None:
+    """Write one file of the --out folder (the folder is made on first use)."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -173,15 +174,24 @@ def _read_previous(path: str | None) -> str | None:
         raise NexusError("NEXUS-INPUT-INVALID", f"cannot read --previous {path!r}: {exc}") from None
 
 
+def write_json(path: Path, data: Any) -> None:
+    write_out_file(path, json.dumps(data, indent=2) + "\n")
+
+
+def write_rendered(out_dir: Path, report: Any, summary_md: str) -> None:
+    """What every run leaves in --out, dry or live: comment.md, issue.md (with its title) and summary.md."""
+    write_out_file(out_dir / "comment.md", report.comment_md)
+    write_out_file(out_dir / "issue.md", f"# {report.issue_title}\n\n{report.issue_md}")
+    write_out_file(out_dir / "summary.md", summary_md)
+
+
 def write_report_files(out_dir: Path, report: Any, plan: list[dict[str, Any]], payloads: dict[str, Any]) -> None:
-    _write(out_dir / "comment.md", report.comment_md)
-    _write(out_dir / "issue.md", f"# {report.issue_title}\n\n{report.issue_md}")
+    write_rendered(out_dir, report, report.summary_md)
     if report.issue_history_comment_md:
-        _write(out_dir / "issue-history-comment.md", report.issue_history_comment_md)
-    _write(out_dir / "summary.md", report.summary_md)
-    _write(out_dir / "plan.json", json.dumps({"dry_run": True, "requests": plan}, indent=2) + "\n")
+        write_out_file(out_dir / "issue-history-comment.md", report.issue_history_comment_md)
+    write_json(out_dir / "plan.json", {"dry_run": True, "requests": plan})
     for fmt, body in payloads.items():
-        _write(out_dir / "payloads" / f"{fmt}.json", json.dumps(body, indent=2, ensure_ascii=False) + "\n")
+        write_out_file(out_dir / "payloads" / f"{fmt}.json", json.dumps(body, indent=2, ensure_ascii=False) + "\n")
 
 
 def _payloads(report: Any, settings: Settings) -> dict[str, dict[str, Any]]:
@@ -211,7 +221,7 @@ def _deliver_live(ctx: RunContext, settings: Settings, jobs: Sequence[FailedJob]
 def _skip_run(reason: str, rule: str, out_dir: Path, runner: Any, out: TextIO) -> int:
     """The guards said no: exit 0, write nothing to GitHub, say why in the step summary."""
     note = f"NEXUS AutoFix did nothing for this run: {reason} (rule `{rule}`).\n"
-    _write(out_dir / "summary.md", note)
+    write_out_file(out_dir / "summary.md", note)
     runner.append_summary(note)
     runner.set_outputs({"delivered-via": "skipped", "skip-reason": reason, "report-path": str(out_dir)})
     out.write(note)
@@ -341,7 +351,7 @@ def run_report(
         extra.append(f"Dry run: nothing was written to GitHub or webhooks; the plan is in {out_dir / 'plan.json'}.")
     runner.append_summary(report.summary_md + "".join(f"\n> {n}\n" for n in extra))
     runner.set_outputs(outputs)
-    _write(out_dir / "outputs.json", json.dumps(outputs, indent=2) + "\n")
+    write_json(out_dir / "outputs.json", outputs)
     if args.print_what == "overview":
         out.write(overview(report, outputs, out_dir))
     _print(out, args.print_what, report, notes)

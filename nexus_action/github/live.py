@@ -9,7 +9,6 @@ This is an edge: it owns the real clock, sleep and randomness and passes them in
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from collections.abc import Callable, Sequence
@@ -94,28 +93,20 @@ def _publish_dashboard(
     except GitHubCallError as err:
         failure = err.failure
         return f"dashboard not updated: {failure.operation} -> {failure.status} {failure.reason}"
+    if done is None:
+        return "dashboard: nothing to record (a green run, and the dashboard shows no failure of this workflow here)"
     return f"dashboard issue {done.action}: {done.url}"
-
-
-def _write(out_dir: Path, name: str, text: str) -> None:
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / name).write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise NexusError(
-            "NEXUS-INPUT-INVALID", f"cannot write {str(out_dir / name)!r}: {exc}", "Check --out."
-        ) from None
 
 
 def write_outcome(out_dir: Path, report: Any, outcome: DeliveryOutcome, outputs: dict[str, str]) -> None:
     """The --out folder always holds the full report and how it was (or was not) delivered."""
-    _write(out_dir, "comment.md", report.comment_md)
-    _write(out_dir, "issue.md", f"# {report.issue_title}\n\n{report.issue_md}")
-    _write(out_dir, "summary.md", report.summary_md + "\n" + outcome.summary_md())
+    from nexus_action.pipeline import write_json, write_rendered
+
+    write_rendered(out_dir, report, report.summary_md + "\n" + outcome.summary_md())
     delivery: dict[str, Any] = {**outcome.outputs(), "slept_seconds": outcome.slept_seconds}
     delivery.update(attempts=[a.to_dict() for a in outcome.attempts], notes=outcome.notes)
-    _write(out_dir, "delivery.json", json.dumps(delivery, indent=2) + "\n")
-    _write(out_dir, "outputs.json", json.dumps(outputs, indent=2) + "\n")
+    write_json(out_dir / "delivery.json", delivery)
+    write_json(out_dir / "outputs.json", outputs)
 
 
 def run_live(
