@@ -262,17 +262,20 @@ def test_a_muted_pr_keeps_its_comment_as_it_is(app: FakeGitHub, tmp_path: Path) 
     assert not [m for m, _ in app.seen[before:] if m != "GET"]  # nothing written, no fallback issue
 
 
-def test_a_failed_push_with_no_pr_updates_the_dashboard_issue(app: FakeGitHub, tmp_path: Path) -> None:
+def push_report(app: FakeGitHub, tmp_path: Path, conclusion: str, run_id: int = 777) -> str:
+    """A push run with no PR and the dashboard on; returns the step summary."""
     push = Path(__file__).parent / "data" / "events" / "push.json"
     payload = json.loads(push.read_text(encoding="utf-8"))
     event = tmp_path / "push.json"
     event.write_text(json.dumps(payload[0] if isinstance(payload, list) else payload), encoding="utf-8")
-    app.add_job(777, "build", "failure", log=LOG, step="Run cargo clippy")
+    app.add_job(run_id, "build", conclusion, log=LOG if conclusion == "failure" else b"ok\n", step="Run cargo clippy")
+    summary = tmp_path / "summary.md"
+    summary.unlink(missing_ok=True)
     env = {
         "GITHUB_API_URL": app.base_url,
         "GITHUB_TOKEN": "ghs_live_test_token_123",
-        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
-        "GITHUB_RUN_ID": "777",
+        "GITHUB_STEP_SUMMARY": str(summary),
+        "GITHUB_RUN_ID": str(run_id),
         "GITHUB_REPOSITORY": app.repository,
         "AUTOFIX_DASHBOARD_ENABLED": "true",
     }
@@ -283,7 +286,30 @@ def test_a_failed_push_with_no_pr_updates_the_dashboard_issue(app: FakeGitHub, t
         args, env, settings_from(env, None), io.StringIO(), clock=lambda: "2026-11-20T10:00:00Z", classify=classify
     )
     assert code == 0
-    dashboards = [i for i in app.issues.values() if {"name": "ci-failures"} in i["labels"]]
-    assert len(dashboards) == 1
-    assert "build" in dashboards[0]["body"]
-    assert "dashboard issue created" in (tmp_path / "summary.md").read_text(encoding="utf-8")
+    return summary.read_text(encoding="utf-8")
+
+
+def dashboards(app: FakeGitHub) -> list[dict[str, Any]]:
+    return [i for i in app.issues.values() if {"name": "ci-failures"} in i["labels"]]
+
+
+def test_a_failed_push_with_no_pr_updates_the_dashboard_issue(app: FakeGitHub, tmp_path: Path) -> None:
+    summary = push_report(app, tmp_path, "failure")
+    assert len(dashboards(app)) == 1
+    assert "build" in dashboards(app)[0]["body"]
+    assert "dashboard issue created" in summary
+
+
+def test_a_green_push_with_no_open_failure_creates_no_dashboard(app: FakeGitHub, tmp_path: Path) -> None:
+    summary = push_report(app, tmp_path, "success")
+    assert dashboards(app) == []
+    assert "dashboard: nothing to record" in summary
+
+
+def test_a_green_push_after_a_failure_updates_the_dashboard(app: FakeGitHub, tmp_path: Path) -> None:
+    push_report(app, tmp_path, "failure")
+    body_before = dashboards(app)[0]["body"]
+    summary = push_report(app, tmp_path, "success", run_id=778)
+    assert len(dashboards(app)) == 1
+    assert dashboards(app)[0]["body"] != body_before
+    assert "dashboard issue updated" in summary

@@ -2,7 +2,8 @@
 
 Pure entry points for the pipeline (the GitHub writes live in `dashboard/live.py`):
 - `update_dashboard(previous_body, snapshot, settings=..., now=...)` -> DashboardReport (body, state, rows);
-- `has_open_failure(previous_body, workflow, target)`: whether a green run has a red row to close (recovery).
+- `has_open_failure(previous_body, snapshot, settings=...)`: whether a green run has a red row to close (the live
+  upsert asks it before touching the dashboard for a green run).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from nexus_action.dashboard import DASHBOARD_MARKER, read_records, update_dashboard
+from nexus_action.dashboard import DASHBOARD_MARKER, has_open_failure, read_records, update_dashboard
 from nexus_action.dashboard.model import DASHBOARD_LABEL, DashboardReport
 from nexus_action.github.client import GitHubApi
 from nexus_action.github.threads import Post, ensure_label
@@ -96,8 +96,9 @@ def publish_dashboard(
     settings: Settings,
     now: datetime,
     fix_request: str | None = None,
-) -> DashboardDelivery:
-    """Merge this run attempt into the dashboard issue, creating it on first use.
+) -> DashboardDelivery | None:
+    """Merge this run attempt into the dashboard issue, creating it on first use; None when there is nothing to
+    record (a green run whose workflow the dashboard does not show failing).
 
     The same attempt processed twice leaves the records unchanged, so nothing is written the second time.
     Two runs racing to create the issue both see each other after the create: the oldest issue wins, takes
@@ -105,6 +106,8 @@ def publish_dashboard(
     """
     found = DashboardIssue(api, repository, bot_login=settings.bot_login)
     existing = found.find_all()
+    if not snapshot.failed and not (existing and has_open_failure(existing[0].body, snapshot, settings=settings)):
+        return None  # a green run is news only where the dashboard shows its workflow still failing
     if existing:
         issue = existing[0]
         report = update_dashboard(issue.body, snapshot, settings=settings, now=now, fix_request=fix_request)
