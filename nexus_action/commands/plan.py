@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from nexus_action.commands.execute import RunRef
-from nexus_action.github.threads import Post
+from nexus_action.github.post import Post
 from nexus_action.report.model import Snapshot
 
 # What GitHub's author_association suggests, for a dry run on a laptop without a token. A real run

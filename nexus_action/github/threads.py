@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from nexus_action.github.client import CallFailure, GitHubApi, GitHubCallError
+from nexus_action.github.client import GitHubApi, GitHubCallError
+from nexus_action.github.post import Post, oldest_first
 
 MAX_COMMENT_PAGES = 30  # 3,000 comments: far beyond any PR a person still reads
 MAX_ISSUE_PAGES = 5
@@ -19,36 +19,6 @@ ISSUE_TITLE = "NEXUS AutoFix report for PR #{number}"
 LABEL_COLOR = "d73a4a"
 
 IsReport = Callable[[str], bool]
-
-
-@dataclass(frozen=True)
-class Post:
-    """A comment or issue as GitHub returned it (only the fields we use)."""
-
-    id: int
-    number: int | None
-    author: str
-    body: str
-    created_at: str
-    url: str
-    state: str = "open"
-
-    @classmethod
-    def from_api(cls, data: dict[str, Any]) -> Post:
-        return cls(
-            id=int(data["id"]),
-            number=data.get("number") if isinstance(data.get("number"), int) else None,
-            author=str((data.get("user") or {}).get("login") or ""),
-            body=str(data.get("body") or ""),
-            created_at=str(data.get("created_at") or ""),
-            url=str(data.get("html_url") or ""),
-            state=str(data.get("state") or "open"),
-        )
-
-
-def _oldest_first(posts: list[Post]) -> list[Post]:
-    # ids grow with time on GitHub; created_at has one-second resolution, so ids break ties.
-    return sorted(posts, key=lambda p: (p.created_at, p.id))
 
 
 class StickyComment:
@@ -73,7 +43,7 @@ class StickyComment:
                 post = Post.from_api(item)
                 if post.author == self.bot_login and self.is_report(post.body):
                     ours.append(post)
-        return _oldest_first(ours)
+        return oldest_first(ours)
 
     def update(self, comment: Post, body: str) -> Post:
         """Calls: PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}"""
@@ -169,7 +139,7 @@ class FallbackIssue:
                 post = Post.from_api(item)
                 if post.author == self.bot_login:
                     matches.append(post)
-        matches = _oldest_first(matches)
+        matches = oldest_first(matches)
         return next((p for p in matches if p.state == "open"), matches[0] if matches else None)
 
     def ensure_label(self) -> None:
@@ -213,7 +183,7 @@ class FallbackIssue:
         return Post.from_api(data)
 
 
-__all__ = ["CallFailure", "FallbackIssue", "Post", "StickyComment"]
+__all__ = ["FallbackIssue", "Post", "StickyComment", "ensure_label", "oldest_first"]
 
 
 def ensure_label(api: GitHubApi, repository: str, name: str, *, color: str, description: str) -> None:
