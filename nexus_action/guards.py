@@ -14,22 +14,13 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from nexus_action.context import RunContext
+from nexus_action.context import SUPPORTED_EVENTS, RunContext
 from nexus_action.settings import Settings
 
-# Events the report mode acts on; `issue_comment` belongs to the command mode.
-REPORT_EVENTS = (
-    "workflow_run",
-    "workflow_job",
-    "check_run",
-    "check_suite",
-    "pull_request",
-    "pull_request_target",
-    "push",
-    "workflow_dispatch",
-    "schedule",
-)
 COMMAND_EVENTS = ("issue_comment",)
+# Events the report mode acts on: every supported event but the command mode's, and repository_dispatch, which
+# is accepted only so that the loop guard can end our own fix dispatch quietly.
+REPORT_EVENTS = tuple(e for e in SUPPORTED_EVENTS if e not in (*COMMAND_EVENTS, "repository_dispatch"))
 # Webhook events that carry a run's outcome only once the run is over.
 COMPLETED_ACTION_EVENTS = ("workflow_run", "workflow_job", "check_run", "check_suite")
 FAILED_CONCLUSIONS = frozenset({"failure", "timed_out", "startup_failure"})

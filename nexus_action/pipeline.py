@@ -28,10 +28,9 @@ from nexus_action.context import RunContext, parse_context, with_overrides
 from nexus_action.errors import NexusError
 from nexus_action.isotime import format_iso
 from nexus_action.report.model import FailedJob, Snapshot
-from nexus_action.settings import Settings
+from nexus_action.settings import WEBHOOK_FORMATS, Settings
 
 Classify = Callable[..., Classification]
-PAYLOAD_FORMATS = ("json", "slack_blocks", "teams_adaptive", "teams_messagecard")
 
 
 @dataclass(frozen=True)
@@ -200,11 +199,9 @@ def _payloads(report: Any, settings: Settings) -> dict[str, dict[str, Any]]:
     from nexus_action.report.render import transition_lines
 
     snap = report.state.latest
+    secrets = settings.secret_values()
     lines = transition_lines(report.transition)
-    return {
-        fmt: build_payload(fmt, snap, secrets=settings.secret_values(), transition_lines=lines)
-        for fmt in PAYLOAD_FORMATS
-    }
+    return {fmt: build_payload(fmt, snap, secrets=secrets, transition_lines=lines) for fmt in WEBHOOK_FORMATS}
 
 
 def _deliver_live(ctx: RunContext, settings: Settings, jobs: Sequence[FailedJob], **kw: Any) -> int:

@@ -26,11 +26,13 @@ from nexus_action.commands.gate import check_permission, required_level
 from nexus_action.commands.ledger import CommandRecord, FixRecord, Ledger
 from nexus_action.commands.parse import KNOWN_COMMANDS, Command
 from nexus_action.errors import NexusError
+from nexus_action.guards import FIX_DISPATCH_TYPE
 from nexus_action.isotime import format_iso
 from nexus_action.settings import Settings
 
 Status = Literal["done", "noop", "refused", "failed"]
-FIX_EVENT_TYPE = "nexus-autofix"  # also nexus_action.guards.FIX_DISPATCH_TYPE: our own dispatches start no report
+# The loop guard knows this type: our own dispatches never start a report.
+FIX_EVENT_TYPE = FIX_DISPATCH_TYPE
 MAX_RESULT_CHARS = 300
 
 HELP = """\
