@@ -37,6 +37,14 @@ _OUTPUT_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 Level = Literal["error", "warning", "notice"]
 
 
+def report_dir(out_arg: str | None, configured: str, env: Mapping[str, str]) -> Path:
+    """Where report files go: --out, else the out-dir setting, else $RUNNER_TEMP/nexus-autofix, else ./out."""
+    if out_arg or configured:
+        return Path(out_arg or configured)
+    temp = env.get("RUNNER_TEMP", "")
+    return Path(temp) / "nexus-autofix" if temp else Path("out")
+
+
 def escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from nexus_action import __version__
 from nexus_action.errors import NexusError
-from nexus_action.settings import OPTIONS_BY_ATTR, Settings, load_settings
+from nexus_action.settings import OPTIONS_BY_ATTR, Settings, load_settings, raw_from_env
 
 if TYPE_CHECKING:
     from nexus_action.context import RunContext
@@ -131,13 +131,7 @@ def settings_from(env: Mapping[str, str], config_arg: str | None) -> Settings:
     from nexus_action.config_file import read_config
 
     default = str(OPTIONS_BY_ATTR["config_path"].default)
-    path = (
-        config_arg
-        or env.get("INPUT_CONFIG-PATH", "").strip()
-        or env.get("INPUT_CONFIG_PATH", "").strip()
-        or env.get("AUTOFIX_CONFIG_PATH", "").strip()
-        or default
-    )
+    path = config_arg or raw_from_env("config_path", env) or default
     # A path someone chose must exist; only the conventional default may be absent.
     config = read_config(Path(path), required=path != default)
     return load_settings(env, config)
@@ -148,7 +142,7 @@ def load_run_context(args: argparse.Namespace, env: Mapping[str, str]) -> RunCon
 
     With `--event` on a laptop the event name is guessed from the payload unless `--event-name` says it.
     """
-    from nexus_action.context import guess_event_name, load_event, parse_context, with_overrides
+    from nexus_action.context import guess_event_name, load_event
 
     event_arg = getattr(args, "event", None)
     payload = load_event(event_arg or env.get("GITHUB_EVENT_PATH", "").strip() or None)
@@ -162,6 +156,15 @@ def load_run_context(args: argparse.Namespace, env: Mapping[str, str]) -> RunCon
             f"cannot tell which event {event_arg!r} is from; pass --event-name",
             "Pass --event-name (for example workflow_run or pull_request).",
         )
+    return run_context_from(args, env, name, payload)
+
+
+def run_context_from(
+    args: argparse.Namespace, env: Mapping[str, str], name: str, payload: Mapping[str, Any]
+) -> RunContext:
+    """Parse `payload` as event `name`, then lay the command-line flags (--repo, --sha, --pr, ...) on top."""
+    from nexus_action.context import parse_context, with_overrides
+
     overlay = {**env, "GITHUB_EVENT_NAME": name}
     if getattr(args, "repo", None):
         overlay["GITHUB_REPOSITORY"] = args.repo

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from nexus_action.classify.model import Classification
-from nexus_action.context import RunContext, parse_context, with_overrides
+from nexus_action.context import RunContext
 from nexus_action.errors import NexusError
 from nexus_action.isotime import format_iso
 from nexus_action.report.model import FailedJob, Snapshot
@@ -73,22 +73,12 @@ def _synthesized_payload(args: argparse.Namespace, env: Mapping[str, str]) -> tu
 
 def build_context(args: argparse.Namespace, env: Mapping[str, str]) -> RunContext:
     """RunContext from the event file (or one made from flags); flags override what the event says."""
-    from nexus_action.cli import load_run_context
+    from nexus_action.cli import load_run_context, run_context_from
 
     if args.event or env.get("GITHUB_EVENT_PATH", "").strip():
         return load_run_context(args, env)
     name, payload = _synthesized_payload(args, env)
-    merged = {**env, "GITHUB_EVENT_NAME": args.event_name or env.get("GITHUB_EVENT_NAME") or name}
-    if args.repo:
-        merged["GITHUB_REPOSITORY"] = args.repo
-    return with_overrides(
-        parse_context(merged, payload),
-        sha=args.sha,
-        pr=args.pr,
-        run_id=args.run_id,
-        run_attempt=args.run_attempt,
-        repository=args.repo,
-    )
+    return run_context_from(args, env, args.event_name or env.get("GITHUB_EVENT_NAME") or name, payload)
 
 
 def classify_logs(logs: Sequence[LogArg], ctx: RunContext, settings: Settings, classify: Classify) -> list[FailedJob]:
@@ -144,13 +134,6 @@ def action_outputs(report: Any, out_dir: Path, delivered_via: str) -> dict[str, 
         "issue-url": "",
         "report-path": str(out_dir),
     }
-
-
-def _out_dir(args: argparse.Namespace, env: Mapping[str, str], settings: Settings) -> Path:
-    if args.out or settings.out_dir:
-        return Path(args.out or settings.out_dir)
-    temp = env.get("RUNNER_TEMP", "")
-    return Path(temp) / "nexus-autofix" if temp else Path("out")
 
 
 def write_out_file(path: Path, text: str) -> None:
@@ -279,14 +262,14 @@ def run_report(
     clock: Callable[[], str] = utc_now,
     classify: Classify | None = None,
 ) -> int:
-    from nexus_action.actions_io import RunnerIO
+    from nexus_action.actions_io import RunnerIO, report_dir
     from nexus_action.guards import filter_jobs, fix_request_id, should_process
     from nexus_action.report import build_report
     from nexus_action.report.plan import plan_requests
 
     if args.dry_run:
         settings = replace(settings, dry_run=True)
-    out_dir = _out_dir(args, env, settings)
+    out_dir = report_dir(args.out, settings.out_dir, env)
     runner = RunnerIO(env, out, out_dir=out_dir)
     for secret in settings.secret_values():
         runner.add_mask(secret)

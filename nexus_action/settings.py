@@ -305,6 +305,13 @@ def _raw_value(option: Option, env: Mapping[str, str], config: Mapping[str, Any]
     return None
 
 
+def raw_from_env(attr: str, env: Mapping[str, str]) -> str:
+    """One setting's raw value from the action input or AUTOFIX_* variable alone ("" when unset), by the same
+    precedence as load_settings: for the config file's own path, which cannot come from the config file."""
+    found = _raw_value(OPTIONS_BY_ATTR[attr], env, {})
+    return str(found[0]).strip() if found else ""
+
+
 def _parse_bool(name: str, raw: Any) -> bool:
     if isinstance(raw, bool):
         return raw

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -217,13 +218,6 @@ def _context(args: argparse.Namespace, env: Mapping[str, str]) -> RunContext:
     return load_run_context(args, env)
 
 
-def _out_dir(args: argparse.Namespace, env: Mapping[str, str], settings: Settings) -> Path:
-    if args.out or settings.out_dir:
-        return Path(args.out or settings.out_dir)
-    runner_temp = env.get("RUNNER_TEMP")
-    return Path(runner_temp) / "nexus-autofix" if runner_temp else Path("out")
-
-
 def _make_ops(
     ctx: RunContext, comment: CommentInfo, settings: Settings, args: argparse.Namespace, dry_run: bool
 ) -> tuple[CommentOps, Any]:
@@ -234,7 +228,7 @@ def _make_ops(
         from nexus_action.commands.github_ops import GitHubCommandOps
         from nexus_action.github.client import connect
 
-        api = connect(settings, ctx.api_url, sleep=time.sleep, clock=time.time, random_fn=_jitter)
+        api = connect(settings, ctx.api_url, sleep=time.sleep, clock=time.time, random_fn=random.random)
         reads = GitHubCommandOps(api, ctx.repository, comment.issue_number, settings.bot_login)
         if not dry_run:
             return reads, None
@@ -250,15 +244,9 @@ def _make_ops(
     return planned, planned
 
 
-def _jitter() -> float:
-    import random
-
-    return random.random()  # noqa: S311 - retry jitter, not security
-
-
 def run_command(args: argparse.Namespace, env: Mapping[str, str], settings: Settings, out: TextIO) -> int:
     """`nexus-autofix command`: handle the /nexus commands of one issue_comment event."""
-    from nexus_action.actions_io import RunnerIO
+    from nexus_action.actions_io import RunnerIO, report_dir
 
     ctx = _context(args, env)
     comment = ctx.comment
@@ -269,7 +257,7 @@ def run_command(args: argparse.Namespace, env: Mapping[str, str], settings: Sett
             "Run mode: command from an `on: issue_comment` workflow (docs/examples/slash-commands.yml).",
         )
     dry_run = bool(args.dry_run or settings.dry_run)
-    out_dir = _out_dir(args, env, settings)
+    out_dir = report_dir(args.out, settings.out_dir, env)
     io = RunnerIO(env, out, out_dir=out_dir)
     for secret in settings.secret_values():
         io.add_mask(secret)
