@@ -26,7 +26,7 @@ USER_AGENT = "nexus-autofix/0.1 (+https://github.com/nexus-autofix)"
 MAX_LOG_BYTES = 64 * 1024 * 1024
 _NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
 
-# What the chain does with a failure: "stop" = the channel is unusable now, move on.
+# The stable error code each kind of failure is reported under (other kinds: NEXUS-DELIVERY-FAILED).
 KIND_CODES = {
     "unauthorized": "NEXUS-TOKEN-FORBIDDEN",
     "forbidden": "NEXUS-TOKEN-FORBIDDEN",
@@ -48,9 +48,6 @@ class CallFailure:
     @property
     def code(self) -> str:
         return KIND_CODES.get(self.kind, "NEXUS-DELIVERY-FAILED")
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"operation": self.operation, "status": self.status, "kind": self.kind, "reason": self.reason}
 
 
 class GitHubCallError(Exception):
@@ -108,15 +105,11 @@ def failure_from_exception(operation: str, exc: Exception, now: float) -> CallFa
 class GitHubApi:
     """The REST calls NEXUS makes, through PyGithub's requester. Paths are relative to the API URL."""
 
-    def __init__(
-        self, github: Github, ledger: CallLedger, *, base_url: str, storage: requests.Session, timeout: float
-    ) -> None:
-        self._github = github
+    def __init__(self, github: Github, ledger: CallLedger, *, storage: requests.Session, timeout: float) -> None:
         self._requester = github.requester
         self._storage = storage
         self.timeout = timeout
         self.ledger = ledger
-        self.base_url = base_url.rstrip("/")
 
     @property
     def api_calls(self) -> int:
@@ -217,4 +210,4 @@ def connect(
     storage.mount("https://", HTTPAdapter(max_retries=retry))
     storage.mount("http://", HTTPAdapter(max_retries=retry))
     storage.headers["User-Agent"] = USER_AGENT
-    return GitHubApi(github, ledger, base_url=api_url, storage=storage, timeout=timeout)
+    return GitHubApi(github, ledger, storage=storage, timeout=timeout)
