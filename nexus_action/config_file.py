@@ -21,10 +21,10 @@ def load_schema(name: str) -> dict[str, Any]:
 
 
 def validate_config(data: Any, source: str) -> dict[str, Any]:
+    if data is None:
+        return {}  # an empty file: nothing to check, and no reason to import jsonschema on the classify path
     import jsonschema
 
-    if data is None:
-        return {}
     validator = jsonschema.Draft202012Validator(load_schema("config.schema.json"))
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
