@@ -130,6 +130,18 @@ class RunnerIO:
 
     def set_output(self, name: str, value: object) -> None:
         """Set a step output. Non-strings are written as JSON (`true`, `3`, `["a"]`)."""
+        self.set_outputs({name: value})
+
+    def set_outputs(self, values: Mapping[str, object]) -> None:
+        laptop_changed = False
+        for name, value in values.items():
+            laptop_changed |= self._set_one(name, value)
+        if laptop_changed and self.out_dir:
+            # Off a runner, outputs.json is rewritten once per call, not once per output.
+            self._write(self.out_dir / "outputs.json", json.dumps(self._laptop_outputs, indent=2) + "\n")
+
+    def _set_one(self, name: str, value: object) -> bool:
+        """Write one output to GITHUB_OUTPUT or stdout; True when it was kept for the laptop's outputs.json."""
         if not _OUTPUT_NAME.match(name):
             raise NexusError(
                 "NEXUS-OUTPUT-FAILED",
@@ -146,16 +158,13 @@ class RunnerIO:
                     "A value can only contain a fresh random token by injection; re-run, and report it if it repeats.",
                 )
             self._append(self.output_path, f"{name}<<{delimiter}\n{text}\n{delimiter}\n")
-        elif self.out_dir:
+            return False
+        if self.out_dir:
             self._laptop_outputs[name] = text
-            self._write(self.out_dir / "outputs.json", json.dumps(self._laptop_outputs, indent=2) + "\n")
-        else:
-            shown = text if "\n" not in text else "\n  " + text.replace("\n", "\n  ")
-            self._stdout.write(f"output {name}: {shown}\n")
-
-    def set_outputs(self, values: Mapping[str, object]) -> None:
-        for name, value in values.items():
-            self.set_output(name, value)
+            return True
+        shown = text if "\n" not in text else "\n  " + text.replace("\n", "\n  ")
+        self._stdout.write(f"output {name}: {shown}\n")
+        return False
 
     # ---- step summary --------------------------------------------------------------------------
 
