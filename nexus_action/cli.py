@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from nexus_action import __version__
 from nexus_action.errors import NexusError
-from nexus_action.settings import OPTIONS_BY_ATTR, Settings, load_settings, raw_from_env
+from nexus_action.settings import OPTIONS_BY_ATTR, Settings, env_names_of, load_settings, raw_from_env
 
 if TYPE_CHECKING:
     from nexus_action.context import RunContext
@@ -252,13 +252,14 @@ def _secrets(env: Mapping[str, str]) -> tuple[str, ...]:
     try:
         return load_settings(env).secret_values()
     except NexusError:
-        return tuple(v for k, v in env.items() if k in ("GITHUB_TOKEN", "INPUT_GITHUB-TOKEN") and len(v) >= 8)
+        # The settings are what failed: fall back to the token under any name it can arrive under.
+        return tuple(v for k, v in env.items() if k in env_names_of("github_token") and len(v) >= 8)
 
 
 def _scrub(text: str, secrets: Sequence[str]) -> str:
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text
+    from nexus_action.report.redact import mask_values
+
+    return mask_values(text, secrets)
 
 
 def _write_traceback(env: Mapping[str, str], secrets: Sequence[str]) -> str:

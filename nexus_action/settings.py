@@ -305,6 +305,12 @@ def _raw_value(option: Option, env: Mapping[str, str], config: Mapping[str, Any]
     return None
 
 
+def env_names_of(attr: str) -> tuple[str, ...]:
+    """Every environment name a setting can arrive under: its input's INPUT_ forms, then its AUTOFIX_* names."""
+    option = OPTIONS_BY_ATTR[attr]
+    return (*(_input_names(option.input) if option.input else ()), *option.env_names)
+
+
 def raw_from_env(attr: str, env: Mapping[str, str]) -> str:
     """One setting's raw value from the action input or AUTOFIX_* variable alone ("" when unset), by the same
     precedence as load_settings: for the config file's own path, which cannot come from the config file."""

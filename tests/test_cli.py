@@ -199,3 +199,19 @@ def test_error_text_never_shows_the_token_or_webhook_url(
     monkeypatch.setitem(cli.HANDLERS, "settings", rejected)
     assert _run(["settings"], env) == 5
     assert "abcdefSECRET" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", ["AUTOFIX_GITHUB_TOKEN", "INPUT_GITHUB_TOKEN", "INPUT_GITHUB-TOKEN", "GITHUB_TOKEN"])
+def test_with_broken_settings_the_token_is_still_scrubbed_under_every_name(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    token = "ghs_" + "k" * 36
+
+    def leaky(args: argparse.Namespace, env: Any, out: TextIO) -> int:
+        raise NexusError("NEXUS-DELIVERY-FAILED", f"POST failed with Authorization: token {token}")
+
+    # A bad boolean makes the settings themselves fail, so the fallback list of token names is what scrubs.
+    env = {"RUNNER_TEMP": str(tmp_path), name: token, "AUTOFIX_DRY_RUN": "maybe"}
+    monkeypatch.setitem(cli.HANDLERS, "settings", leaky)
+    assert _run(["settings"], env) == 5
+    assert token not in capsys.readouterr().err

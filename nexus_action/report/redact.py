@@ -74,7 +74,8 @@ _CHAT_SPECIAL = re.compile(r"<(?=[!@#])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\ufeff]")
 
 
-def _mask_known(text: str, secrets: Sequence[str]) -> str:
+def mask_values(text: str, secrets: Sequence[str]) -> str:
+    """Each known secret value replaced by `***`."""
     # Longest first, so a secret that contains another is masked whole.
     for value in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
         text = text.replace(value, MASK)
@@ -85,7 +86,7 @@ def redact_secrets(text: str, secrets: Sequence[str] = ()) -> str:
     """Replace credentials with `***`; `secrets` are values known to be secret in this run (masked verbatim)."""
     if not text:
         return text
-    text = _mask_known(text, secrets)
+    text = mask_values(text, secrets)
     for _, pattern in _SECRET_PATTERNS:
         text = pattern.sub(MASK, text)
     text = _WEBHOOK_URL.sub(lambda m: m.group("keep") + "/" + MASK, text)
