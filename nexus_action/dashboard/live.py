@@ -15,12 +15,11 @@ from pathlib import Path
 from nexus_action.dashboard import DASHBOARD_MARKER, has_open_failure, read_records, update_dashboard
 from nexus_action.dashboard.model import DASHBOARD_LABEL, DashboardReport
 from nexus_action.github.client import GitHubApi
-from nexus_action.github.threads import Post, ensure_label
+from nexus_action.github.threads import Post, ensure_label, labelled_issues
 from nexus_action.isotime import parse_iso
 from nexus_action.report.model import Snapshot
 from nexus_action.settings import Settings
 
-MAX_ISSUE_PAGES = 5
 LABEL_COLOR = "b60205"
 LABEL_DESCRIPTION = "CI failure dashboard kept by NEXUS AutoFix"
 
@@ -44,24 +43,17 @@ class DashboardIssue:
         self.repository = repository
         self.bot_login = bot_login
         self.label = label
-        # Post does not carry titles; the listing does, and a changed `dashboard_title` renames the issue.
-        self.titles: dict[int, str] = {}
 
     def find_all(self) -> list[Post]:
         """Our dashboard issues, open ones first, each group oldest first.
 
         Calls: GET /repos/{owner}/{repo}/issues?labels={label}&state=all (paginated)
         """
-        found: list[Post] = []
-        params = {"labels": self.label, "state": "all", "sort": "created", "direction": "asc"}
-        for page in self.api.pages(f"/repos/{self.repository}/issues", params, max_pages=MAX_ISSUE_PAGES):
-            for item in page if isinstance(page, list) else ():
-                if item.get("pull_request"):
-                    continue  # the issues endpoint also lists pull requests
-                post = Post.from_api(item)
-                if post.author.casefold() == self.bot_login.casefold() and DASHBOARD_MARKER in post.body:
-                    found.append(post)
-                    self.titles[post.id] = str(item.get("title") or "")
+        found = [
+            post
+            for post in labelled_issues(self.api, self.repository, self.label)
+            if post.author.casefold() == self.bot_login.casefold() and DASHBOARD_MARKER in post.body
+        ]
         return sorted(found, key=lambda p: (p.state != "open", p.created_at, p.id))
 
     def ensure_label(self) -> None:
@@ -78,9 +70,9 @@ class DashboardIssue:
         return Post.from_api(self.api.send("PATCH", f"/repos/{self.repository}/issues/{issue.number}", change))
 
 
-def _change(issue: Post, report: DashboardReport, current_title: str) -> dict[str, object]:
+def _change(issue: Post, report: DashboardReport) -> dict[str, object]:
     change: dict[str, object] = {"body": report.body_md}
-    if current_title != report.title:
+    if issue.title != report.title:
         change["title"] = report.title
     # A closed dashboard stays closed while everything is green; a new failure reopens it.
     if issue.state != "open" and report.open_failures:
@@ -111,7 +103,7 @@ def publish_dashboard(
     if existing:
         issue = existing[0]
         report = update_dashboard(issue.body, snapshot, settings=settings, now=now, fix_request=fix_request)
-        change = _change(issue, report, found.titles.get(issue.id, ""))
+        change = _change(issue, report)
         # Same records (a duplicated event, a re-run of the reporting job): only the timestamp would change.
         if read_records(issue.body)[0] == report.records and set(change) == {"body"}:
             return DashboardDelivery("unchanged", issue.number, issue.url, report)

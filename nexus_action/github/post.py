@@ -18,6 +18,7 @@ class Post:
     created_at: str
     url: str
     state: str = "open"
+    title: str = ""  # issues only
 
     @classmethod
     def from_api(cls, data: dict[str, Any]) -> Post:
@@ -29,6 +30,7 @@ class Post:
             created_at=str(data.get("created_at") or ""),
             url=str(data.get("html_url") or ""),
             state=str(data.get("state") or "open"),
+            title=str(data.get("title") or ""),
         )
 
 

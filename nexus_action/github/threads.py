@@ -7,7 +7,7 @@ fresh issue) and both only trust bodies written by our own identity: anyone can 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from nexus_action.github.client import GitHubApi, GitHubCallError
@@ -130,16 +130,8 @@ class FallbackIssue:
 
         Calls: GET /repos/{owner}/{repo}/issues?labels={label}&state=all (paginated)
         """
-        matches = []
-        params = {"labels": self.label, "state": "all", "sort": "created", "direction": "asc"}
-        for page in self.api.pages(f"/repos/{self.repository}/issues", params, max_pages=MAX_ISSUE_PAGES):
-            for item in page if isinstance(page, list) else ():
-                if item.get("pull_request") or item.get("title") != self.title:
-                    continue  # the issues endpoint also lists PRs
-                post = Post.from_api(item)
-                if post.author == self.bot_login:
-                    matches.append(post)
-        matches = oldest_first(matches)
+        listed = labelled_issues(self.api, self.repository, self.label)
+        matches = oldest_first([p for p in listed if p.title == self.title and p.author == self.bot_login])
         return next((p for p in matches if p.state == "open"), matches[0] if matches else None)
 
     def ensure_label(self) -> None:
@@ -184,6 +176,18 @@ class FallbackIssue:
 
 
 __all__ = ["FallbackIssue", "Post", "StickyComment", "ensure_label", "oldest_first"]
+
+
+def labelled_issues(api: GitHubApi, repository: str, label: str) -> Iterator[Post]:
+    """Issues carrying our label, oldest first; listing by label, never search (search lags behind writes).
+
+    Calls: GET /repos/{owner}/{repo}/issues?labels={label}&state=all (paginated, at most MAX_ISSUE_PAGES)
+    """
+    params = {"labels": label, "state": "all", "sort": "created", "direction": "asc"}
+    for page in api.pages(f"/repos/{repository}/issues", params, max_pages=MAX_ISSUE_PAGES):
+        for item in page if isinstance(page, list) else ():
+            if not item.get("pull_request"):  # the issues endpoint also lists pull requests
+                yield Post.from_api(item)
 
 
 def ensure_label(api: GitHubApi, repository: str, name: str, *, color: str, description: str) -> None:
