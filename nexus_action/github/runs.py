@@ -107,9 +107,7 @@ def gather_job(api: GitHubApi, ctx: RunContext, job: Mapping[str, Any]) -> JobEv
     """
     step, number = _failing_step(job)
     job_id = int(job["id"])
-    url = job.get("html_url")
-    if isinstance(url, str) and number is not None:
-        url = f"{url}#step:{number}:1"
+    url = job.get("html_url")  # no `#step:` fragment: report.render.log_line_url adds it, once
     base = JobEvidence(
         job_id, str(job.get("name") or job_id), url if isinstance(url, str) else None, step, number, None
     )

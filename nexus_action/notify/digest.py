@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from nexus_action.report.model import FailedJob, Snapshot
 from nexus_action.report.redact import redact_secrets, sanitize
+from nexus_action.report.render import log_line_url
 
 ELLIPSIS = "…"
 # No payload lists more jobs than this (JSON lists 100; chat formats fewer): the rest are only counted.
@@ -140,9 +141,9 @@ def _job_line(job: FailedJob, snapshot: Snapshot, secrets: Sequence[str], blocke
         base = safe_url(snapshot.server_url.rstrip("/"), secrets)
         if base:
             job_url = f"{base}/{snapshot.repository}/actions/runs/{snapshot.run_id}/job/{job.job_id}"
-    if job_url and top and top.log_line and job.step_number:
-        # GitHub's job page scrolls to a step's log line with this fragment.
-        job_url = f"{job_url.split('#', 1)[0]}#step:{job.step_number}:{top.log_line}"
+    if job_url and job.step_number:
+        # The one step-relative `#step:N:line` link, as the report builds it.
+        job_url = log_line_url(snapshot, replace(job, url=job_url))
     return JobLine(
         name=_clean(job.name, secrets, 200) or "(unnamed job)",
         domain=_clean(c.domain, secrets, 40),

@@ -41,7 +41,9 @@ def test_which_jobs_are_reported(app: FakeGitHub) -> None:
     evidence = gather(app, ignore=("docs*",))
     assert [j.name for j in evidence.jobs] == ["lint", "e2e"]
     assert evidence.jobs[0].log == LOG
-    assert evidence.jobs[0].url.endswith("#step:2:1")
+    # The job URL carries no fragment: the report adds `#step:N:line` once (report.render.log_line_url).
+    assert "#" not in evidence.jobs[0].url
+    assert evidence.jobs[0].step_number == 2
 
 
 def test_the_running_job_with_a_failed_step_is_reported_from_annotations(app: FakeGitHub) -> None:

@@ -85,7 +85,9 @@ def test_slack_layout_has_header_top_blocker_fields_buttons_and_context(payloads
     assert "frontend · typecheck · Blaze" in fields[1]
     buttons = next(b for b in blocks if b["type"] == "actions")["elements"]
     assert [e["text"]["text"] for e in buttons] == ["Workflow run", "Failing job log", "Commit aaaaaaa"]
-    assert buttons[1]["url"] == "https://github.com/octo-org/web-app/actions/runs/9001/job/1#step:4:340"
+    assert (
+        buttons[1]["url"] == "https://github.com/octo-org/web-app/actions/runs/9001/job/1#step:4:1"
+    )  # step-relative line (none known: 1)
     assert "new: clippy" in json.dumps(blocks)
 
 
