@@ -150,8 +150,10 @@ def _find(history: tuple[HistoryEntry, ...], entry: HistoryEntry) -> int | None:
     return None
 
 
-def _record(state: ReportState, entry: HistoryEntry, clean_chain: bool, limit: int) -> ReportState:
-    """Put `entry` in the history: replace the same run attempt's entry if present, else append."""
+def _record(state: ReportState, entry: HistoryEntry, clean_chain: bool, limit: int) -> tuple[ReportState, HistoryEntry]:
+    """Put `entry` in the history: replace the same run attempt's entry if present, else append.
+
+    Returns the new state and the entry as written (sealed), wherever it landed in the history."""
     history = state.history
     index = _find(history, entry)
     if index is not None:
@@ -165,11 +167,13 @@ def _record(state: ReportState, entry: HistoryEntry, clean_chain: bool, limit: i
             else (*seal_chain(entries[: index + 1], index), *entries[index + 1 :])
         )
         next_seq = state.next_seq
+        written = sealed[index]
     else:
         sealed = (*history, entry.sealed(history[-1].hash if history else GENESIS))
         next_seq = state.next_seq + 1
+        written = sealed[-1]
     sealed = sealed[-limit:]
-    return replace(state, history=sealed, head_hash=sealed[-1].hash if sealed else "", next_seq=next_seq)
+    return replace(state, history=sealed, head_hash=sealed[-1].hash if sealed else "", next_seq=next_seq), written
 
 
 def advance_state(
@@ -178,8 +182,7 @@ def advance_state(
     entry = _entry(snap, state.next_seq)
     if where == STALE:
         entry = replace(entry, stale=True)
-        new_state = _record(state, entry, clean_chain, history_limit)
-        return new_state, new_state.history[-1] if new_state.history else entry
+        return _record(state, entry, clean_chain, history_limit)
     latest = state.latest
     prior = state.prior if where == REPEAT else state.streak
     after = advance(prior, snap)
@@ -203,11 +206,7 @@ def advance_state(
         transition=transition,
         omitted_jobs=0,
     )
-    new_state = _record(moved, entry, clean_chain, history_limit)
-    return new_state, next(
-        (e for e in reversed(new_state.history) if (e.run_id, e.run_attempt) == (snap.run_id, snap.run_attempt)),
-        entry,
-    )
+    return _record(moved, entry, clean_chain, history_limit)
 
 
 def build_report(

@@ -117,3 +117,16 @@ def test_history_is_bounded_by_history_limit() -> None:
     assert read_state(last.comment_md)[1] == []  # dropping the oldest on purpose is not tampering
     assert last.transition is not None
     assert last.transition.attempts == 8
+
+
+def test_a_stale_run_arriving_again_gets_its_own_entry_in_the_issue_history_comment() -> None:
+    append = Settings(comment_issue_append=True)
+    newer = run_sequence([snapshot(1005, (clippy_job(),), sha=SHA2, at="2026-11-20T12:00:00Z")], append)[-1]
+    late = build_report(snapshot(1004, (pytest_job(),), sha=SHA1), newer.comment_md, settings=append, now="t")
+    newest = build_report(snapshot(1006, (clippy_job(),), sha=SHA2), late.comment_md, settings=append, now="t")
+    again = build_report(snapshot(1004, (pytest_job(),), sha=SHA1), newest.comment_md, settings=append, now="t")
+    assert again.placement == STALE
+    assert [e.run_id for e in again.state.history] == [1005, 1004, 1006]  # replaced in place, not appended
+    assert again.issue_history_comment_md is not None
+    assert "run 1004" in again.issue_history_comment_md
+    assert "run 1006" not in again.issue_history_comment_md
