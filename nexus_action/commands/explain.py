@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from nexus_action.report import markdown as md
 from nexus_action.report.model import FailedJob, Snapshot
 from nexus_action.report.redact import sanitize
 
@@ -31,13 +32,6 @@ def find_job(snapshot: Snapshot, wanted: str | None) -> FailedJob | str:
     return f"{which} {wanted!r}; failed jobs: {names}"
 
 
-def _code(text: str) -> str:
-    """Inline code that a backtick in the log cannot break."""
-    clipped = text[:MAX_LINE].replace("\n", " ")
-    fence = "``" if "`" in clipped else "`"
-    return f"{fence} {clipped} {fence}" if fence == "``" else f"`{clipped}`"
-
-
 def explain_job(snapshot: Snapshot, wanted: str | None, secrets: Sequence[str] = ()) -> tuple[str, str] | str:
     """(job name, markdown) for the reply comment, or a message saying which jobs exist."""
     job = find_job(snapshot, wanted)
@@ -57,7 +51,7 @@ def explain_job(snapshot: Snapshot, wanted: str | None, secrets: Sequence[str] =
     for i, b in enumerate(blockers, start=1):
         where = f"{b.file}:{b.line}" if b.file and b.line else "log"
         step = f", step {sanitize(b.step, secrets)}" if b.step else ""
-        lines.append(f"{i}. {where} (log line {b.log_line}{step}): {_code(sanitize(b.text, secrets))}")
+        lines.append(f"{i}. {where} (log line {b.log_line}{step}): {md.cell_code(sanitize(b.text, secrets), MAX_LINE)}")
     if not blockers:
         lines.append("- none found; the log may have been unavailable")
     if len(c.blockers) > MAX_BLOCKERS:
@@ -66,7 +60,7 @@ def explain_job(snapshot: Snapshot, wanted: str | None, secrets: Sequence[str] =
     lines.append("Evidence for the classification:")
     for ev in c.evidence[:MAX_EVIDENCE]:
         at = f" at log line {ev.log_line}" if ev.log_line else ""
-        lines.append(f"- {ev.signal} / `{ev.rule}`{at}: {_code(sanitize(ev.detail, secrets))}")
+        lines.append(f"- {ev.signal} / `{ev.rule}`{at}: {md.cell_code(sanitize(ev.detail, secrets), MAX_LINE)}")
     if not c.evidence:
         lines.append("- no rule fired; routed by default")
     return job.name, "\n".join(lines)
