@@ -82,7 +82,8 @@ def _parse_props(props: str) -> dict[str, str]:
     return out
 
 
-def _int_or_none(value: str | None) -> int | None:
+def int_or_none(value: str | None) -> int | None:
+    """A string of digits as an int; anything else (None, empty, signs, letters) as None."""
     return int(value) if value and value.isdigit() else None
 
 
@@ -92,11 +93,12 @@ class StepTracker:
     def __init__(self, step: str | None = None) -> None:
         self.step = step
         self.in_header = False
-        self.in_group = False
         self.header_start = 0
 
-    def make_line(self, number: int, raw: bytes, *, trigger: bool) -> LogLine:
-        text = clean_text(raw)
+    def make_line(self, number: int, raw: bytes, *, trigger: bool, text: str | None = None) -> LogLine:
+        """`text`: clean_text(raw) when the caller already decoded it."""
+        if text is None:
+            text = clean_text(raw)
         annotation = file = None
         line = column = None
         if self.in_header and number - self.header_start > MAX_HEADER_LINES:
@@ -108,13 +110,12 @@ class StepTracker:
             if match:
                 cmd, rest = match["cmd"], match["rest"]
                 if cmd == "group":
-                    self.in_group = True
                     if rest.startswith("Run "):
                         self.step = rest[:120].rstrip()
                         self.in_header = in_header = True
                         self.header_start = number
                 elif cmd == "endgroup":
-                    self.in_group = self.in_header = False
+                    self.in_header = False
                 elif cmd in ("error", "warning", "notice"):
                     annotation, text = cmd, rest
                     in_header = False
@@ -124,8 +125,8 @@ class StepTracker:
                 props = _parse_props(match["props"] or "")
                 annotation, text = match["cmd"], match["message"]
                 file = props.get("file") or None
-                line = _int_or_none(props.get("line"))
-                column = _int_or_none(props.get("col"))
+                line = int_or_none(props.get("line"))
+                column = int_or_none(props.get("col"))
         elif stripped.startswith("Post job cleanup."):
             self.step = "Post job cleanup"
         elif stripped.startswith("$ ") and TRAVIS_COMMAND in raw:
@@ -203,7 +204,8 @@ def scan_lines(
     tail: list[tuple[int, bytes]] = []  # the last `keep` lines before the current chunk
     # Chosen lines not yet emitted. A later deep trigger may still want lines up to `keep` lines back, so a
     # line is only emitted once it falls behind that horizon: output is in log order whatever the chunking.
-    pending: dict[int, tuple[bytes, bool]] = {}
+    # A trigger line decoded for `context_if` keeps its text, so it is not decoded again.
+    pending: dict[int, tuple[bytes, bool, str | None]] = {}
     pending_after = 0
     travis = False
     for buf in _Chunker(stream, chunk_size):
@@ -214,6 +216,7 @@ def scan_lines(
         low = buf.lower()
         starts = _trigger_starts(buf, low, patterns)
         wanted: dict[int, bool] = {}  # line start offset -> is a trigger
+        decoded: dict[int, str] = {}  # line start offset -> clean_text of that line, when already computed
         if pending_after:
             pending_after = _forward(buf, 0, pending_after, wanted, include_first=True)
         need_tail = 0
@@ -223,34 +226,36 @@ def scan_lines(
             line_low = low[start:end]
             # A failing exit always gets its context; any other line only when it is an error line.
             failing_exit = b"##[error]" in line_low or b"exited with" in line_low
-            if not failing_exit and context_if is not None and not context_if(clean_text(buf[start:end])):
-                continue
+            if not failing_exit and context_if is not None:
+                decoded[start] = text = clean_text(buf[start:end])
+                if not context_if(text):
+                    continue
             want = deep_before if any(d in line_low for d in DEEP_NEEDLES) else before
             need_tail = max(need_tail, _backward(buf, start, want, wanted))
             pending_after = max(pending_after, _forward(buf, start, after, wanted, include_first=False))
         if need_tail:
             for n, raw in tail[-need_tail:]:
-                pending.setdefault(n, (raw, False))
+                pending.setdefault(n, (raw, False, None))
         offset, counted = 0, number
         for start in sorted(wanted):
             counted += buf.count(b"\n", offset, start)
             offset = start
             end = buf.find(b"\n", start)
-            pending[counted] = (buf[start:end], wanted[start])
+            pending[counted] = (buf[start:end], wanted[start], decoded.get(start))
         total = counted - number + buf.count(b"\n", offset)  # newlines counted once per chunk
         if keep:
             tail = (tail + _last_lines(buf, number, keep, total))[-keep:]
         number += total
         horizon = number - keep
         for n in sorted(k for k in pending if k < horizon):
-            raw, trigger = pending.pop(n)
-            yield tracker.make_line(n, raw, trigger=trigger)
+            raw, trigger, known = pending.pop(n)
+            yield tracker.make_line(n, raw, trigger=trigger, text=known)
     # The end of a log is where a tool that printed no recognisable word usually stopped.
     for n, raw in tail[len(tail) - end_context :] if end_context else ():
-        pending.setdefault(n, (raw, False))
+        pending.setdefault(n, (raw, False, None))
     for n in sorted(pending):
-        raw, trigger = pending[n]
-        yield tracker.make_line(n, raw, trigger=trigger)
+        raw, trigger, known = pending[n]
+        yield tracker.make_line(n, raw, trigger=trigger, text=known)
     if totals is not None:
         totals["lines"] = number - first_number
 
@@ -278,9 +283,9 @@ def needle_patterns(needles: Iterable[bytes]) -> tuple[re.Pattern[bytes], ...]:
     patterns = []
     for members in groups.values():
         prefix = _common_prefix(members)
-        if len(members) == 1 or len(prefix) == len(min(members, key=len)):
-            # A needle that is the prefix of another one finds all of its lines.
-            shortest = min(members, key=len) if len(members) > 1 else members[0]
+        shortest = min(members, key=len)
+        if prefix == shortest:
+            # A needle that is the prefix of the others (or alone) finds all of their lines.
             patterns.append(re.compile(re.escape(shortest)))
             continue
         rest = b"|".join(re.escape(m[len(prefix) :]) for m in members)

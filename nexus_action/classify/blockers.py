@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from nexus_action.classify.model import Blocker
 from nexus_action.classify.rules import Rule
-from nexus_action.logs import LogLine
+from nexus_action.logs import LogLine, int_or_none
 
 MAX_BLOCKERS = 10
 # Keep more candidates than we report, so later, better-ranked lines can still displace earlier ones.
@@ -47,10 +47,6 @@ def groups_of(match: re.Match[str]) -> dict[str, str]:
     return out
 
 
-def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
 def make_candidate(line: LogLine, rule: Rule, match: re.Match[str] | None) -> Candidate:
     found = groups_of(match) if match else {}
     text = " ".join(line.text.split())[:500]
@@ -58,8 +54,8 @@ def make_candidate(line: LogLine, rule: Rule, match: re.Match[str] | None) -> Ca
         log_line=line.number,
         text=text,
         file=found.get("file") or line.file,
-        line=_int(found.get("line")) or line.line,
-        column=_int(found.get("col")) or line.column,
+        line=int_or_none(found.get("line")) or line.line,
+        column=int_or_none(found.get("col")) or line.column,
         step=line.step,
     )
     bonus = ANNOTATION_BONUS if line.annotation == "error" and rule.matcher == "log" else 0
@@ -91,7 +87,10 @@ class BlockerList:
             # Only a real error rule's line earns the "located diagnostic" rank, never a fallback guess.
             if cand.blocker.file is None and (cand.rule.priority or 0) >= MIN_LOCATED_RULE:
                 located = replace(
-                    cand.blocker, file=found.get("file"), line=_int(found.get("line")), column=_int(found.get("col"))
+                    cand.blocker,
+                    file=found.get("file"),
+                    line=int_or_none(found.get("line")),
+                    column=int_or_none(found.get("col")),
                 )
                 self.candidates[i] = replace(cand, blocker=located, priority=max(cand.priority, LOCATED_PRIORITY))
             return
@@ -123,7 +122,3 @@ _VOLATILE = re.compile(r"\d+(\.\d+)?")
 
 def _dedupe_text(text: str) -> str:
     return _VOLATILE.sub("#", text).lower()
-
-
-def top_of(candidates: Iterable[Candidate]) -> Candidate | None:
-    return next(iter(candidates), None)

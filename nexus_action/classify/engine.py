@@ -18,7 +18,7 @@ from nexus_action.classify.blockers import BlockerList, Candidate, groups_of, ma
 from nexus_action.classify.gate import Gate
 from nexus_action.classify.model import Classification, Evidence, agent_for
 from nexus_action.classify.rules import Rule, RuleSet
-from nexus_action.logs import LogLine
+from nexus_action.logs import LogLine, int_or_none
 
 TOP_BLOCKER_BONUS = 4.0
 CONFLICT_RATIO = 0.6
@@ -63,32 +63,22 @@ class Signals:
             self.first_hit[rule.id] = Evidence(signal=signal, rule=rule.id, detail=detail[:200], log_line=log_line)
 
 
-def _matching(rules: Iterable[Rule] | Gate, line: LogLine) -> Iterator[tuple[Rule, re.Match[str] | None]]:
-    if isinstance(rules, Gate):
-        matched = rules.matches(line.text)
-        for rule in rules.candidates(line.text):
-            if rule.matcher == "annotation":
-                if line.annotation == rule.annotation:
-                    yield rule, None
-            elif rule.id in matched:
-                yield rule, matched[rule.id]
-        return
-    for rule in rules:
+def _matching(gate: Gate, line: LogLine) -> Iterator[tuple[Rule, re.Match[str] | None]]:
+    matched = gate.matches(line.text)
+    for rule in gate.candidates(line.text):
         if rule.matcher == "annotation":
             if line.annotation == rule.annotation:
                 yield rule, None
-        elif rule.pattern is not None:
-            match = rule.pattern.search(line.text)
-            if match:
-                yield rule, match
+        elif rule.id in matched:
+            yield rule, matched[rule.id]
 
 
-def feed_line(signals: Signals, rules: tuple[Rule, ...] | Gate, line: LogLine) -> None:
-    """Run the log rules (or those a Gate lets through) on one normalised line."""
+def feed_line(signals: Signals, gate: Gate, line: LogLine) -> None:
+    """Run the log rules a Gate lets through on one normalised line."""
     if line.step != signals.current_step:
         signals.current_step, signals.section_start = line.step, line.number
     best: tuple[Rule, re.Match[str] | None] | None = None
-    for rule, match in _matching(rules, line):
+    for rule, match in _matching(gate, line):
         if rule.role == "exit_ok":
             signals.section_start = line.number + 1
             continue
@@ -127,19 +117,10 @@ def feed_line(signals: Signals, rules: tuple[Rule, ...] | Gate, line: LogLine) -
         at, where = signals.last_location
         if 0 < line.number - at <= LOCATION_BEFORE_REACH:
             found = groups_of(where)
-            line_no = found.get("line")
-            candidate = Candidate(
-                candidate.priority,
-                candidate.blocker.__class__(
-                    log_line=candidate.blocker.log_line,
-                    text=candidate.blocker.text,
-                    file=found.get("file"),
-                    line=int(line_no) if line_no and line_no.isdigit() else None,
-                    column=None,
-                    step=candidate.blocker.step,
-                ),
-                candidate.rule,
+            located = replace(
+                candidate.blocker, file=found.get("file"), line=int_or_none(found.get("line")), column=None
             )
+            candidate = replace(candidate, blocker=located)
     header = signals.file_header
     blocker = candidate.blocker
     if (
@@ -203,11 +184,12 @@ def _better(rule: Rule, current: Rule | None) -> bool:
 
 
 def _last_output(signals: Signals, exit_line: LogLine) -> None:
-    for previous in reversed(signals.recent):
-        # Only when no known error line sits between that output and the exit: it is a fallback.
-        if 0 < exit_line.number - previous.number <= 6 and previous.number > signals.last_candidate_line:
-            signals.blockers.add(make_candidate(previous, LAST_OUTPUT, None))
+    if not signals.recent:
         return
+    previous = signals.recent[-1]
+    # Only when no known error line sits between that output and the exit: it is a fallback.
+    if 0 < exit_line.number - previous.number <= 6 and previous.number > signals.last_candidate_line:
+        signals.blockers.add(make_candidate(previous, LAST_OUTPUT, None))
 
 
 def _name_signals(
@@ -318,6 +300,4 @@ def _evidence(signals: Signals, rules_by_id: Mapping[str, Rule], top: Candidate 
         first = signals.first_hit.get(top_id)
         if first is not None and first.log_line != top.blocker.log_line:
             items.insert(0, Evidence("log", top_id, f"top blocker: {top.blocker.text[:180]}", top.blocker.log_line))
-            items = [e for i, e in enumerate(items) if i == 0 or e is not first]
-            items.insert(1, first)
     return items

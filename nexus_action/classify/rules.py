@@ -163,24 +163,27 @@ def builtin_document() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
-def _builtin_rules() -> tuple[tuple[dict[str, Any], ...], tuple[bytes, ...]]:
+def _builtin_rules() -> tuple[tuple[str, ...], dict[str, Rule], tuple[bytes, ...]]:
+    """rules.yaml checked and compiled once per process: its ids in order, each id's Rule, its needles."""
     data = builtin_document()
     rules = tuple(_check_rule(r, f"rules.yaml rules[{i}]") for i, r in enumerate(data.get("rules") or []))
+    by_id = {r["id"]: r for r in rules}
+    compiled = {rid: _compile(rule) for rid, rule in by_id.items()}
     needles = tuple(str(n).lower().encode() for n in data.get("needles") or ())
-    return rules, needles
+    return tuple(r["id"] for r in rules), compiled, needles
 
 
 def load_rules(extra_rules: Iterable[Mapping[str, Any]] = ()) -> RuleSet:
     """Built-in rules, with the user's rules from .github/nexus.yml added (a repeated id replaces the built-in)."""
-    builtin, needles = _builtin_rules()
-    by_id = {r["id"]: r for r in builtin}
-    order = [r["id"] for r in builtin]
+    builtin_order, builtin, needles = _builtin_rules()
+    by_id = dict(builtin)  # the cached Rules, shared; a user rule with the same id replaces its entry here
+    order = list(builtin_order)
     extra_needles: list[bytes] = []
     for i, raw in enumerate(extra_rules):
         rule = _check_rule(raw, f"config file rules[{i}]")
         if rule["id"] not in by_id:
             order.insert(0, rule["id"])  # user rules first: they win ties
-        by_id[rule["id"]] = rule
+        by_id[rule["id"]] = _compile(rule)
         extra_needles.extend(_derived_needles(rule, needles))
-    compiled = tuple(_compile(by_id[rid]) for rid in order)
+    compiled = tuple(by_id[rid] for rid in order)
     return RuleSet(rules=compiled, needles=tuple(dict.fromkeys((*needles, *extra_needles))))
