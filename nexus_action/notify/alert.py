@@ -13,13 +13,11 @@ request is made, whatever its answer, because a timed-out POST may still have be
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Protocol
 
-from nexus_action.notify.payloads import PAYLOAD_FORMATS, build_payload, dedupe_key
+from nexus_action.notify.payloads import build_payload, dedupe_key
 from nexus_action.notify.routes import Route, parse_route_map, resolve_route, webhook_urls
 from nexus_action.notify.send import WebhookOutcome
 from nexus_action.report.model import Snapshot
@@ -127,23 +125,3 @@ def send_alert(
         )
     outcome = sender.post(route.url, payload)
     return AlertOutcome(sent=True, reason="sent", dedupe_key=key, route=route, webhook=outcome)
-
-
-def write_payload_files(
-    snapshot: Snapshot,
-    out_dir: Path,
-    *,
-    secrets: Sequence[str],
-    headline: str | None = None,
-    transition_lines: Sequence[str] = (),
-) -> list[Path]:
-    """`--dry-run`: every format to `<out_dir>/payloads/<format>.json`, for review or replay with curl."""
-    folder = out_dir / "payloads"
-    folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    for fmt in PAYLOAD_FORMATS:
-        payload = build_payload(fmt, snapshot, secrets=secrets, headline=headline, transition_lines=transition_lines)
-        path = folder / f"{fmt}.json"
-        path.write_text(json.dumps(payload, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-        written.append(path)
-    return written

@@ -1,14 +1,13 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from nexus_action.errors import NexusError
-from nexus_action.notify.alert import AlertOutcome, alert_secrets, send_alert, write_payload_files
-from nexus_action.notify.payloads import PAYLOAD_FORMATS, dedupe_key
+from nexus_action.notify.alert import AlertOutcome, alert_secrets, send_alert
+from nexus_action.notify.payloads import dedupe_key
 from nexus_action.notify.send import WebhookOutcome
 from nexus_action.report.model import Snapshot
 from nexus_action.settings import Settings, load_settings
@@ -184,12 +183,3 @@ def test_payloads_are_redacted_with_the_settings_secrets() -> None:
 def test_outcome_line_says_accepted_not_delivered_for_202() -> None:
     outcome, _ = alert(small(), settings(), sender=FakeSender(202))
     assert outcome.line.startswith("webhook accepted:")
-
-
-def test_dry_run_writes_every_format_to_payloads_folder(tmp_path: Path) -> None:
-    written = write_payload_files(small(), tmp_path, secrets=())
-    assert sorted(p.name for p in written) == sorted(f"{fmt}.json" for fmt in PAYLOAD_FORMATS)
-    for path in written:
-        assert path.parent == tmp_path / "payloads"
-        data = json.loads(path.read_text(encoding="utf-8"))
-        assert dedupe_key(small()) in json.dumps(data, ensure_ascii=False).replace("\\", "")
