@@ -46,7 +46,7 @@ def summary_table(state: ReportState, clean: Clean) -> list[str]:
 
 def render_issue_body(state: ReportState, *, settings: Settings) -> str:
     clean = cleaner(settings)
-    sections = report_sections(state, settings, clean)
+    sections = report_sections(state, clean)
     sections.append(summary_table(state, clean))
     history = ["#### History", "", HISTORY_START]
     if settings.comment_issue_append:
@@ -85,7 +85,7 @@ def render_history_comment(entry: HistoryEntry, state: ReportState, *, settings:
 def render_summary(state: ReportState, *, settings: Settings, warnings: list[str], delivery_note: str = "") -> str:
     """Markdown for GITHUB_STEP_SUMMARY: the report without markers or hidden state, plus what happened."""
     clean = cleaner(settings)
-    sections = report_sections(state, settings, clean)
+    sections = report_sections(state, clean)
     if state.history:
         snap = state.latest
         server, repo = (snap.server_url, snap.repository) if snap else ("https://github.com", "")

@@ -300,19 +300,19 @@ def transition_lines(t: Transition | None) -> list[str]:
     return lines
 
 
-def notes(state: ReportState, warnings: tuple[str, ...] | list[str] = ()) -> list[str]:
+def notes(state: ReportState) -> list[str]:
     lines = []
     if state.latest and state.latest.fix_request:
         request = md.cell_code(state.latest.fix_request, 60)
         lines.append(f"> 🤖 This run tests a fix NEXUS AutoFix requested (request {request}).")
     if state.muted:
         lines.append("> 🔕 Muted: no notifications are sent for this pull request. `/nexus unmute` to resume.")
-    for w in (*state.integrity_warnings, *warnings):
+    for w in state.integrity_warnings:
         lines.append(f"> ⚠️ {md.text(w)}")
     return lines
 
 
-def report_sections(state: ReportState, settings: Settings, clean: Clean) -> list[list[str]]:
+def report_sections(state: ReportState, clean: Clean) -> list[list[str]]:
     """The body of the report shared by the comment, the issue and the step summary."""
     snap = state.latest
     sections = [["### NEXUS AutoFix", "", status_line(state, clean)], notes(state)]
@@ -328,7 +328,7 @@ def report_sections(state: ReportState, settings: Settings, clean: Clean) -> lis
 def render_comment(state: ReportState, *, settings: Settings) -> str:
     """The sticky PR comment: a pure function of the state. Marker first, hidden state last."""
     clean = cleaner(settings)
-    sections = report_sections(state, settings, clean)
+    sections = report_sections(state, clean)
     sections += [commands_section(state, settings, clean), history_section(state, clean)]
     body = "\n\n".join("\n".join(s) for s in sections if s)
     return f"{REPORT_MARKER}\n{body}\n\n{state.encode()}\n"

@@ -249,8 +249,6 @@ def compute_transition(
         if j.name in before
     ]
     fixed = [JobChange(j.name, j.failure_type, j.attempts, j.since) for j in prior.jobs if j.name not in now]
-    if change == "red_to_green":
-        fixed = [JobChange(j.name, j.failure_type, j.attempts, j.since) for j in prior.jobs]
     recovered = change == "red_to_green"
     return Transition(
         change=change,
