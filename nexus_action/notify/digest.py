@@ -8,9 +8,11 @@ MessageCard HTML) is the renderer's job, on top of this.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from typing import Any, TypeVar
 
 from nexus_action.report.model import FailedJob, Snapshot
 from nexus_action.report.redact import redact_secrets, sanitize
@@ -23,7 +25,7 @@ JOB_BLOCKER_LIMIT = 1000
 # Redaction must see more than is shown, or a secret cut at the edge would slip through half-masked. Secrets
 # are far shorter than this margin; a private-key block cut short is masked to its end by its own pattern.
 _REDACTION_MARGIN = 4096
-_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
+REPO_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _SHA = re.compile(r"^[0-9a-fA-F]{7,64}$")
 # A link we put behind a button must be a plain http(s) URL: no spaces, quotes, angle brackets or pipes
 # (each would break out of Slack's <url|label> or a markdown link), and not absurdly long.
@@ -35,6 +37,23 @@ def clip(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[: max(limit - 1, 0)].rstrip() + ELLIPSIS
+
+
+P = TypeVar("P")
+
+
+def payload_bytes(payload: dict[str, Any]) -> bytes:
+    """The exact body the sender POSTs (UTF-8, compact): sizes are measured on this."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def fit_jobs(build: Callable[[int], P], size: Callable[[P], int], shown: int, budget: int) -> P:
+    """`build(shown)` with a quarter fewer jobs each time until `size` of it is within `budget` (or none left)."""
+    out = build(shown)
+    while shown > 0 and size(out) > budget:
+        shown = max(0, shown - max(1, shown // 4))
+        out = build(shown)
+    return out
 
 
 def one_line(text: str) -> str:
@@ -137,7 +156,7 @@ def _job_line(job: FailedJob, snapshot: Snapshot, secrets: Sequence[str], blocke
     elif top and top.log_line:
         location = f"log line {top.log_line}"
     job_url = safe_url(job.url, secrets)
-    if job_url is None and job.job_id and snapshot.run_id and _REPO.match(snapshot.repository):
+    if job_url is None and job.job_id and snapshot.run_id and REPO_NAME.match(snapshot.repository):
         base = safe_url(snapshot.server_url.rstrip("/"), secrets)
         if base:
             job_url = f"{base}/{snapshot.repository}/actions/runs/{snapshot.run_id}/job/{job.job_id}"
@@ -161,7 +180,7 @@ def _job_line(job: FailedJob, snapshot: Snapshot, secrets: Sequence[str], blocke
 def _links(snapshot: Snapshot, top: JobLine | None, secrets: Sequence[str]) -> tuple[Link, ...]:
     links: list[Link] = []
     base = safe_url(snapshot.server_url.rstrip("/"), secrets)
-    repo_ok = bool(_REPO.match(snapshot.repository))
+    repo_ok = bool(REPO_NAME.match(snapshot.repository))
     run_url = safe_url(snapshot.run_url, secrets)
     if run_url is None and base and repo_ok and snapshot.run_id:
         run_url = f"{base}/{snapshot.repository}/actions/runs/{snapshot.run_id}"

@@ -14,13 +14,11 @@ Every payload carries the run's `dedupe_key`, so a receiver (or the action itsel
 from __future__ import annotations
 
 import hashlib
-import json
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from nexus_action.errors import NexusError
-from nexus_action.notify.digest import AlertDigest, JobLine, build_digest, clip
+from nexus_action.notify.digest import REPO_NAME, AlertDigest, JobLine, build_digest, clip, payload_bytes
 from nexus_action.notify.routes import PAYLOAD_FORMATS
 from nexus_action.notify.slack import slack_payload
 from nexus_action.notify.teams import teams_adaptive_payload, teams_messagecard_payload
@@ -34,23 +32,17 @@ JSON_SCHEMA_VERSION = 1
 JSON_MAX_JOBS = 100
 JSON_JOB_BLOCKER_LIMIT = 1000
 TOP_BLOCKER_LIMIT = 2000
-_REPO = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 
 
 def dedupe_key(snapshot: Snapshot) -> str:
     """`nexus:v1:org/repo:RUN_ID:ATTEMPT:HASH`, HASH over the sorted job fingerprints: the same for the same
     run attempt with the same failures, however often or in whatever order the jobs are reported."""
     repo = snapshot.repository.strip().lower()
-    if not _REPO.match(repo):
+    if not REPO_NAME.match(repo):
         repo = "unknown"
     basis = "\n".join(sorted(job.fingerprint for job in snapshot.jobs))
     digest = hashlib.sha256(basis.encode("utf-8")).hexdigest()[:16]
     return f"nexus:v1:{repo}:{snapshot.run_id or 0}:{snapshot.run_attempt}:{digest}"
-
-
-def payload_bytes(payload: dict[str, Any]) -> bytes:
-    """The exact body the sender POSTs (UTF-8, compact): sizes are measured on this."""
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def _job_json(job: JobLine, blocker_limit: int) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from nexus_action.notify.digest import AlertDigest, JobLine, clip, one_line
+from nexus_action.notify.digest import AlertDigest, JobLine, clip, fit_jobs, one_line
 
 MAX_BLOCKS = 50
 HEADER_LIMIT = 150
@@ -160,12 +160,8 @@ def blocks_size(blocks: list[dict[str, Any]]) -> int:
 
 def slack_payload(d: AlertDigest) -> dict[str, Any]:
     """The incoming-webhook body: blocks within Slack's limits plus a plain `text` fallback."""
-    shown = min(d.job_count, MAX_JOB_FIELDS)
-    blocks = _blocks(d, shown)
     # Fewer job fields until the whole message is comfortably under msg_blocks_too_long.
-    while shown > 0 and blocks_size(blocks) > BLOCKS_BUDGET:
-        shown = max(0, shown - max(1, shown // 4))
-        blocks = _blocks(d, shown)
+    blocks = fit_jobs(lambda shown: _blocks(d, shown), blocks_size, min(d.job_count, MAX_JOB_FIELDS), BLOCKS_BUDGET)
     return {
         "text": escape(clip(d.summary, TEXT_FALLBACK_LIMIT)),
         "blocks": blocks,

@@ -15,11 +15,10 @@ HTML, so `&`, `<` and `>` become entities there too.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
-from nexus_action.notify.digest import AlertDigest, JobLine, clip, one_line
+from nexus_action.notify.digest import AlertDigest, JobLine, clip, fit_jobs, one_line, payload_bytes
 
 ADAPTIVE_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 ADAPTIVE_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -53,11 +52,6 @@ def _escape_marker(m: re.Match[str]) -> str:
 def escape_html_markdown(text: str) -> str:
     """For MessageCard text, which renders markdown and a little HTML."""
     return escape_markdown(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
-
-
-def message_size(payload: dict[str, Any]) -> int:
-    """Bytes on the wire, as the sender serialises it."""
-    return len(json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
 
 def _job_value(job: JobLine, esc: Any) -> str:
@@ -130,11 +124,9 @@ def adaptive_card(d: AlertDigest, shown: int) -> dict[str, Any]:
 
 
 def _fit(build: Any, d: AlertDigest) -> dict[str, Any]:
-    shown = min(d.job_count, MAX_JOBS)
-    payload: dict[str, Any] = build(d, shown)
-    while shown > 0 and message_size(payload) > MESSAGE_BUDGET:
-        shown = max(0, shown - max(1, shown // 4))
-        payload = build(d, shown)
+    payload: dict[str, Any] = fit_jobs(
+        lambda shown: build(d, shown), lambda p: len(payload_bytes(p)), min(d.job_count, MAX_JOBS), MESSAGE_BUDGET
+    )
     return payload
 
 
