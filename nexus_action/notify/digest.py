@@ -8,17 +8,18 @@ MessageCard HTML) is the renderer's job, on top of this.
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
+from nexus_action.report.markdown import clip, one_line
 from nexus_action.report.model import FailedJob, Snapshot
 from nexus_action.report.redact import redact_secrets, sanitize
 from nexus_action.report.render import log_line_url
 
-ELLIPSIS = "…"
 # No payload lists more jobs than this (JSON lists 100; chat formats fewer): the rest are only counted.
 MAX_LISTED_JOBS = 100
 JOB_BLOCKER_LIMIT = 1000
@@ -32,14 +33,12 @@ _SHA = re.compile(r"^[0-9a-fA-F]{7,64}$")
 _SAFE_URL = re.compile(r"^https?://[^\s<>\"'|`\\]{1,1900}$")
 
 
-def clip(text: str, limit: int) -> str:
-    """`text` cut to at most `limit` characters, ending in an ellipsis when cut."""
-    if len(text) <= limit:
-        return text
-    return text[: max(limit - 1, 0)].rstrip() + ELLIPSIS
-
-
 P = TypeVar("P")
+
+
+def escape_entities(text: str) -> str:
+    """`&`, `<` and `>` as HTML entities: Slack's three control characters, and MessageCard's bit of HTML."""
+    return html.escape(text, quote=False)
 
 
 def payload_bytes(payload: dict[str, Any]) -> bytes:
@@ -54,10 +53,6 @@ def fit_jobs(build: Callable[[int], P], size: Callable[[P], int], shown: int, bu
         shown = max(0, shown - max(1, shown // 4))
         out = build(shown)
     return out
-
-
-def one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 @dataclass(frozen=True)

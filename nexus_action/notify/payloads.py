@@ -18,10 +18,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from nexus_action.errors import NexusError
-from nexus_action.notify.digest import REPO_NAME, AlertDigest, JobLine, build_digest, clip, payload_bytes
+from nexus_action.notify.digest import REPO_NAME, AlertDigest, JobLine, build_digest, payload_bytes
 from nexus_action.notify.routes import PAYLOAD_FORMATS
 from nexus_action.notify.slack import slack_payload
 from nexus_action.notify.teams import teams_adaptive_payload, teams_messagecard_payload
+from nexus_action.report.markdown import clip
 from nexus_action.report.model import Snapshot
 
 __all__ = ["JSON_SCHEMA_VERSION", "PAYLOAD_FORMATS", "build_payload", "dedupe_key", "payload_bytes"]

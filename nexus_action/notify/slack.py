@@ -19,7 +19,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from nexus_action.notify.digest import AlertDigest, JobLine, clip, fit_jobs, one_line
+from nexus_action.notify.digest import AlertDigest, JobLine, escape_entities, fit_jobs
+from nexus_action.report.markdown import clip, one_line
 
 MAX_BLOCKS = 50
 HEADER_LIMIT = 150
@@ -36,7 +37,7 @@ BACKTICK_LOOKALIKE = "ˋ"  # U+02CB MODIFIER LETTER GRAVE ACCENT
 
 def escape(text: str) -> str:
     """Slack's three control characters as entities (https://api.slack.com/reference/surfaces/formatting#escaping)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escape_entities(text)
 
 
 def code(text: str) -> str:

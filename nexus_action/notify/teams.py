@@ -18,7 +18,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from nexus_action.notify.digest import AlertDigest, JobLine, clip, fit_jobs, one_line, payload_bytes
+from nexus_action.notify.digest import AlertDigest, JobLine, escape_entities, fit_jobs, payload_bytes
+from nexus_action.report.markdown import clip, one_line
 
 ADAPTIVE_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 ADAPTIVE_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
@@ -51,7 +52,7 @@ def _escape_marker(m: re.Match[str]) -> str:
 
 def escape_html_markdown(text: str) -> str:
     """For MessageCard text, which renders markdown and a little HTML."""
-    return escape_markdown(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+    return escape_markdown(escape_entities(text))
 
 
 def _job_value(job: JobLine, esc: Any) -> str:
@@ -100,9 +101,12 @@ def _card_body(d: AlertDigest, shown: int) -> list[dict[str, Any]]:
         body.append({"type": "Container", "style": "attention", "items": items, "spacing": "Medium"})
     if d.jobs:
         body.append(_text(f"**Failed jobs ({d.job_count})**", spacing="Medium"))
-        facts = [{"title": escape_markdown(clip(j.name, 150)), "value": _job_value(j, escape_markdown)} for j in d.jobs]
+        facts = [
+            {"title": escape_markdown(clip(j.name, 150)), "value": _job_value(j, escape_markdown)}
+            for j in d.jobs[:shown]
+        ]
         if shown:
-            body.append({"type": "FactSet", "facts": facts[:shown]})
+            body.append({"type": "FactSet", "facts": facts})
         if d.job_count > shown:
             body.append(_text(f"+{d.job_count - shown} more failed jobs in the workflow run", isSubtle=True))
     context = " · ".join(

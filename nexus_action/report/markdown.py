@@ -28,12 +28,17 @@ def code_block(text: str, info: str = "text") -> str:
     return f"{fence}{info}\n{text}\n{fence}"
 
 
+def clip(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, ending in an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    return text[: max(limit - 1, 0)].rstrip() + "…"
+
+
 def one_line(text: str, limit: int = 0) -> str:
     """Newlines folded to spaces (a table row is one line), optionally cut with an ellipsis."""
     flat = " ".join(text.split())
-    if limit and len(flat) > limit:
-        return flat[: limit - 1].rstrip() + "…"
-    return flat
+    return clip(flat, limit) if limit else flat
 
 
 def cell_code(text: str, limit: int = 160) -> str:
