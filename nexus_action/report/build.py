@@ -32,7 +32,6 @@ NEW, RERUN, REPEAT, STALE = "new", "rerun", "repeat", "stale"
 @dataclass(frozen=True)
 class Report:
     state: ReportState
-    transition: Transition | None
     comment_md: str
     issue_title: str
     issue_md: str
@@ -40,6 +39,10 @@ class Report:
     summary_md: str
     warnings: tuple[str, ...]
     placement: str = NEW  # new | rerun | repeat | stale
+
+    @property
+    def transition(self) -> Transition | None:
+        return self.state.transition
 
     @property
     def should_alert(self) -> bool:
@@ -241,18 +244,24 @@ def build_report(
         clean_chain=clean_chain,
         history_limit=settings.history_limit,
     )
-    state, trimmed = fit_to_budget(
-        state,
-        lambda s: max(len(render_comment(s, settings=settings)), len(render_issue_body(s, settings=settings))),
-    )
+    rendered: dict[int, tuple[ReportState, str, str]] = {}  # the last state measured, and its two bodies
+
+    def measure(s: ReportState) -> int:
+        comment, issue = render_comment(s, settings=settings), render_issue_body(s, settings=settings)
+        rendered[0] = (s, comment, issue)
+        return max(len(comment), len(issue))
+
+    state, trimmed = fit_to_budget(state, measure)
     warnings.extend(trimmed)
+    measured, comment_md, issue_md = rendered[0]
+    if measured is not state:  # the budget returned a state it did not render last: render it now
+        comment_md, issue_md = render_comment(state, settings=settings), render_issue_body(state, settings=settings)
     latest = state.latest or snap
     return Report(
         state=state,
-        transition=state.transition,
-        comment_md=render_comment(state, settings=settings),
+        comment_md=comment_md,
         issue_title=issue_title(latest.pr_number, latest.branch),
-        issue_md=render_issue_body(state, settings=settings),
+        issue_md=issue_md,
         issue_history_comment_md=(
             render_history_comment(entry, state, settings=settings) if settings.comment_issue_append else None
         ),
