@@ -20,12 +20,20 @@ def normalise_blocker_text(text: str) -> str:
     return " ".join(_VOLATILE.sub("#", text).split()).lower()
 
 
-def _opt_int(value: Any) -> int | None:
-    """An int read back from hidden state, or None: a hand-edited state must not smuggle in other types."""
+# Readers for values read back from hidden state: a hand-edited state must not smuggle in other types.
+def as_int(value: Any, default: int = 0) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def as_opt_int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _opt_str(value: Any) -> str | None:
+def as_str(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def as_opt_str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
@@ -68,12 +76,12 @@ class FailedJob:
         return cls(
             name=str(data.get("name") or ""),
             classification=Classification.from_dict(data.get("classification") or {}),
-            url=_opt_str(data.get("url")),
-            job_id=_opt_int(data.get("job_id")),
-            step=_opt_str(data.get("step")),
-            step_number=_opt_int(data.get("step_number")),
+            url=as_opt_str(data.get("url")),
+            job_id=as_opt_int(data.get("job_id")),
+            step=as_opt_str(data.get("step")),
+            step_number=as_opt_int(data.get("step_number")),
             log_available=bool(data.get("log_available", True)),
-            step_log_line=_opt_int(data.get("step_log_line")),
+            step_log_line=as_opt_int(data.get("step_log_line")),
         )
 
 
@@ -128,14 +136,14 @@ class Snapshot:
     def from_dict(cls, data: dict[str, Any]) -> Snapshot:
         return cls(
             repository=str(data.get("repository") or ""),
-            run_id=_opt_int(data.get("run_id")),
-            run_attempt=_opt_int(data.get("run_attempt")) or 1,
+            run_id=as_opt_int(data.get("run_id")),
+            run_attempt=as_opt_int(data.get("run_attempt")) or 1,
             head_sha=str(data.get("head_sha") or ""),
             branch=str(data.get("branch") or ""),
             created_at=str(data.get("created_at") or ""),
             jobs=tuple(FailedJob.from_dict(j) for j in data.get("jobs") or () if isinstance(j, dict)),
-            pr_number=_opt_int(data.get("pr_number")),
-            run_url=_opt_str(data.get("run_url")),
+            pr_number=as_opt_int(data.get("pr_number")),
+            run_url=as_opt_str(data.get("run_url")),
             workflow=str(data.get("workflow") or ""),
             server_url=str(data.get("server_url") or "https://github.com"),
             conclusion=str(data.get("conclusion") or "failure"),

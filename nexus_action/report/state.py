@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from nexus_action.report.model import Snapshot
+from nexus_action.report.model import Snapshot, as_int, as_opt_int, as_opt_str, as_str
 from nexus_action.report.transition import Streak, Transition
 
 STATE_VERSION = 1
@@ -74,22 +74,6 @@ def decode_block(body: str | None, kind: str) -> tuple[dict[str, Any] | None, li
 def is_report_body(body: str | None) -> bool:
     """True for a comment or issue body written by us (it starts with the report marker)."""
     return bool(body) and body.lstrip().startswith(REPORT_MARKER)  # type: ignore[union-attr]
-
-
-def _int(value: Any, default: int = 0) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
-
-
-def _opt_int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _str(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _opt_str(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
 
 
 def _dicts(value: Any) -> list[dict[str, Any]]:
@@ -154,23 +138,23 @@ class HistoryEntry:
     def from_dict(cls, d: Mapping[str, Any]) -> HistoryEntry:
         rerun_fixed = d.get("rerun_fixed")
         return cls(
-            seq=_int(d.get("seq")),
-            run_id=_opt_int(d.get("run_id")),
-            run_attempt=_int(d.get("run_attempt"), 1),
-            head_sha=_str(d.get("head_sha")),
-            at=_str(d.get("at")),
-            conclusion=_str(d.get("conclusion")) or "failure",
-            failed_jobs=_int(d.get("failed_jobs")),
+            seq=as_int(d.get("seq")),
+            run_id=as_opt_int(d.get("run_id")),
+            run_attempt=as_int(d.get("run_attempt"), 1),
+            head_sha=as_str(d.get("head_sha")),
+            at=as_str(d.get("at")),
+            conclusion=as_str(d.get("conclusion")) or "failure",
+            failed_jobs=as_int(d.get("failed_jobs")),
             fingerprints=tuple(f for f in d.get("fingerprints") or () if isinstance(f, str)),
-            top=_str(d.get("top")),
-            run_url=_opt_str(d.get("run_url")),
-            workflow=_str(d.get("workflow")),
-            rerun_of=_opt_int(d.get("rerun_of")),
+            top=as_str(d.get("top")),
+            run_url=as_opt_str(d.get("run_url")),
+            workflow=as_str(d.get("workflow")),
+            rerun_of=as_opt_int(d.get("rerun_of")),
             rerun_fixed=rerun_fixed if isinstance(rerun_fixed, bool) else None,
             stale=d.get("stale") is True,
-            updates=_int(d.get("updates")),
-            prev_hash=_str(d.get("prev_hash")) or GENESIS,
-            hash=_str(d.get("hash")),
+            updates=as_int(d.get("updates")),
+            prev_hash=as_str(d.get("prev_hash")) or GENESIS,
+            hash=as_str(d.get("hash")),
         )
 
 
@@ -211,7 +195,9 @@ class FixRequest:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> FixRequest:
-        return cls(_str(d.get("fingerprint")), _str(d.get("agent")), _str(d.get("at")), d.get("dispatched") is True)
+        return cls(
+            as_str(d.get("fingerprint")), as_str(d.get("agent")), as_str(d.get("at")), d.get("dispatched") is True
+        )
 
 
 @dataclass(frozen=True)
@@ -226,7 +212,7 @@ class CommandRecord:
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> CommandRecord:
-        return cls(_str(d.get("at")), _str(d.get("user")), _str(d.get("command")), _str(d.get("result")))
+        return cls(as_str(d.get("at")), as_str(d.get("user")), as_str(d.get("command")), as_str(d.get("result")))
 
 
 @dataclass(frozen=True)
@@ -290,12 +276,12 @@ class ReportState:
         return cls(
             latest=Snapshot.from_dict(latest) if isinstance(latest, dict) else None,
             history=tuple(HistoryEntry.from_dict(e) for e in _dicts(d.get("history"))),
-            head_hash=_str(d.get("head_hash")),
-            next_seq=max(1, _int(d.get("next_seq"), 1)),
+            head_hash=as_str(d.get("head_hash")),
+            next_seq=max(1, as_int(d.get("next_seq"), 1)),
             streak=Streak.from_dict(d.get("streak")),
             prior=Streak.from_dict(d.get("prior")),
             transition=Transition.from_dict(transition) if isinstance(transition, dict) else None,
-            omitted_jobs=_int(d.get("omitted_jobs")),
+            omitted_jobs=as_int(d.get("omitted_jobs")),
             integrity_warnings=tuple(w for w in d.get("integrity_warnings") or () if isinstance(w, str)),
             muted=d.get("muted") is True,
             retries_by_sha=(

@@ -12,20 +12,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from nexus_action.report.model import Snapshot
+from nexus_action.report.model import Snapshot, as_int, as_str
 
 # Lists in a Transition keep at most this many jobs (the counts stay exact): a run with 500 failed jobs
 # must still fit in one comment.
 LIST_CAP = 100
 CHANGES = ("first_failure", "green_to_red", "red_to_red", "red_to_green", "green")
-
-
-def _s(value: Any) -> str:
-    return value if isinstance(value, str) else ""
-
-
-def _i(value: Any, default: int = 0) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else default
 
 
 @dataclass(frozen=True)
@@ -48,11 +40,11 @@ class JobStreak:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> JobStreak:
         return cls(
-            _s(d.get("name")),
-            _s(d.get("fingerprint")),
-            _s(d.get("failure_type")),
-            _s(d.get("since")),
-            max(1, _i(d.get("attempts"), 1)),
+            as_str(d.get("name")),
+            as_str(d.get("fingerprint")),
+            as_str(d.get("failure_type")),
+            as_str(d.get("since")),
+            max(1, as_int(d.get("attempts"), 1)),
         )
 
 
@@ -86,7 +78,7 @@ class Streak:
         return cls(
             conclusion=conclusion if conclusion in ("failure", "success") else None,
             first_failure_at=first if isinstance(first, str) else None,
-            failing_runs=_i(d.get("failing_runs")),
+            failing_runs=as_int(d.get("failing_runs")),
             jobs=tuple(JobStreak.from_dict(j) for j in d.get("jobs") or () if isinstance(j, dict)),
         )
 
@@ -136,10 +128,10 @@ class JobChange:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> JobChange:
         return cls(
-            _s(d.get("name")),
-            _s(d.get("failure_type")),
-            max(1, _i(d.get("attempts"), 1)),
-            _s(d.get("since")),
+            as_str(d.get("name")),
+            as_str(d.get("failure_type")),
+            max(1, as_int(d.get("attempts"), 1)),
+            as_str(d.get("since")),
             d.get("changed") is True,
         )
 
@@ -190,13 +182,13 @@ class Transition:
             new=jobs("new"),
             fixed=jobs("fixed"),
             still_failing=jobs("still_failing"),
-            new_count=_i(d.get("new_count")),
-            fixed_count=_i(d.get("fixed_count")),
-            still_count=_i(d.get("still_count")),
-            attempts=_i(d.get("attempts")),
+            new_count=as_int(d.get("new_count")),
+            fixed_count=as_int(d.get("fixed_count")),
+            still_count=as_int(d.get("still_count")),
+            attempts=as_int(d.get("attempts")),
             since=since if isinstance(since, str) else None,
             time_to_fix_seconds=ttf if isinstance(ttf, int) and not isinstance(ttf, bool) else None,
-            rerun_of=_i(d.get("rerun_of")) or None,
+            rerun_of=as_int(d.get("rerun_of")) or None,
             flaky=d.get("flaky") is True,
         )
 
