@@ -20,7 +20,7 @@ from nexus_action.context import RunContext
 from nexus_action.delivery import AlertResult, DeliveryOutcome, deliver_report
 from nexus_action.errors import NexusError
 from nexus_action.github.client import GitHubApi, GitHubCallError, connect
-from nexus_action.github.runs import RunEvidence, classify_jobs, gather_run, resolve_pr
+from nexus_action.github.runs import RunEvidence, classify_jobs, gather_run, pr_evidence
 from nexus_action.report.model import FailedJob, Snapshot
 from nexus_action.settings import Settings, require_token
 
@@ -61,12 +61,7 @@ def _gather(
 ) -> tuple[RunEvidence, tuple[FailedJob, ...]]:
     """Jobs from --log files when given (only the PR is looked up), else downloaded from the run."""
     if given:
-        evidence = RunEvidence(pr_number=None)
-        try:
-            evidence.pr_number = resolve_pr(api, ctx)
-        except GitHubCallError as err:
-            evidence.problems.append(err.failure)
-        return evidence, tuple(given)
+        return pr_evidence(api, ctx), tuple(given)
     evidence = gather_run(api, ctx, ignore_jobs=settings.ignore_jobs)
     jobs = classify_jobs(
         evidence,

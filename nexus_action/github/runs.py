@@ -152,14 +152,20 @@ def changed_files(api: GitHubApi, ctx: RunContext, pr_number: int) -> list[str]:
     return paths
 
 
-def gather_run(api: GitHubApi, ctx: RunContext, *, ignore_jobs: Iterable[str] = ()) -> RunEvidence:
-    """Everything the report needs from GitHub. Failures to read are recorded, not raised,
-    except when the job list itself cannot be read (then there is nothing to report on)."""
+def pr_evidence(api: GitHubApi, ctx: RunContext) -> RunEvidence:
+    """Evidence holding only the run's PR (or the problem that kept us from finding it)."""
     evidence = RunEvidence(pr_number=None)
     try:
         evidence.pr_number = resolve_pr(api, ctx)
     except GitHubCallError as err:
         evidence.problems.append(err.failure)
+    return evidence
+
+
+def gather_run(api: GitHubApi, ctx: RunContext, *, ignore_jobs: Iterable[str] = ()) -> RunEvidence:
+    """Everything the report needs from GitHub. Failures to read are recorded, not raised,
+    except when the job list itself cannot be read (then there is nothing to report on)."""
+    evidence = pr_evidence(api, ctx)
     for job in list_failed_jobs(api, ctx, ignore_jobs):
         gathered = gather_job(api, ctx, job)
         evidence.jobs.append(gathered)
