@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from nexus_action.logs import LogLine, clean_text, needle_patterns, scan_lines, scan_zip, zip_step_files
+from nexus_action.log_search import needle_patterns
+from nexus_action.logs import LogLine, clean_text, scan_lines, scan_zip, zip_step_files
 
 LOGS = Path(__file__).parent / "data" / "logs"
 NEEDLES = (b"error", b"fail", b"##[", b"killed", b"exited with")

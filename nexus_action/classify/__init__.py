@@ -7,6 +7,7 @@ standard library and PyYAML: never PyGithub, requests or jsonschema (the CLI's c
 from __future__ import annotations
 
 import io
+import os
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
@@ -15,9 +16,10 @@ from typing import IO, Any
 from nexus_action.classify.engine import Signals, decide, error_line_test, feed_line
 from nexus_action.classify.gate import build_gate
 from nexus_action.classify.model import Classification
-from nexus_action.classify.rules import load_rules
+from nexus_action.classify.rules import RuleSet, load_rules
 from nexus_action.errors import NexusError
-from nexus_action.logs import LogLine, scan_lines, scan_zip
+from nexus_action.grep_search import GrepFailed, grep_hits, usable_grep, worth_grepping
+from nexus_action.logs import LogLine, scan_lines, scan_zip, searched_needles
 
 __all__ = ["classify_log"]
 
@@ -25,7 +27,12 @@ _ZIP_MAGIC = b"PK\x03\x04"
 
 
 def _lines(
-    log: str | Path | IO[bytes], needles: tuple[bytes, ...], job: str | None, context_if: Callable[[str], bool]
+    log: str | Path | IO[bytes],
+    needles: tuple[bytes, ...],
+    job: str | None,
+    context_if: Callable[[str], bool],
+    *,
+    use_grep: bool,
 ) -> Iterator[LogLine]:
     if isinstance(log, str | Path):
         path = Path(log)
@@ -36,7 +43,12 @@ def _lines(
                         yield from scan_zip(archive, needles, job=job, context_if=context_if)
                     return
                 fh.seek(0)
-                yield from scan_lines(fh, needles, context_if=context_if)
+                grep = usable_grep() if use_grep and worth_grepping(os.fstat(fh.fileno()).st_size, needles) else None
+                if grep is None:
+                    yield from scan_lines(fh, needles, context_if=context_if)
+                    return
+                with grep_hits(grep, path, searched_needles(needles)) as hits:
+                    yield from scan_lines(fh, needles, context_if=context_if, hits=hits)
         except (OSError, zipfile.BadZipFile) as exc:
             raise NexusError(
                 "NEXUS-INPUT-INVALID",
@@ -45,6 +57,14 @@ def _lines(
             ) from None
         return
     yield from scan_lines(log, needles, context_if=context_if)
+
+
+def _signals(log: str | Path | IO[bytes], ruleset: RuleSet, job: str | None, *, use_grep: bool) -> Signals:
+    rules = build_gate(ruleset.log_rules)
+    signals = Signals()
+    for line in _lines(log, ruleset.needles, job, error_line_test(rules), use_grep=use_grep):
+        feed_line(signals, rules, line)
+    return signals
 
 
 def classify_log(
@@ -56,17 +76,19 @@ def classify_log(
     changed_files: Iterable[str] = (),
     routing: Mapping[str, str] | None = None,
     extra_rules: Iterable[Mapping[str, Any]] = (),
+    use_grep: bool = True,
 ) -> Classification:
     """Classify one failed job's log. `log` is a path (text log or run-log zip) or a binary stream.
 
     Check-run annotation text fed as a stream works too: each `path:line: message` or `##[error]` line is a
-    candidate like any log line.
+    candidate like any log line. A big plain log file is searched by grep when one that passes a probe is on
+    PATH (`use_grep=False`: never start a process); the result is the same either way.
     """
     ruleset = load_rules(extra_rules)
-    rules = build_gate(ruleset.log_rules)
-    signals = Signals()
-    for line in _lines(log, ruleset.needles, job, error_line_test(rules)):
-        feed_line(signals, rules, line)
+    try:
+        signals = _signals(log, ruleset, job, use_grep=use_grep)
+    except GrepFailed:
+        signals = _signals(log, ruleset, job, use_grep=False)  # grep stopped part way: read it all again here
     return decide(
         signals,
         ruleset,

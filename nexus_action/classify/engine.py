@@ -64,8 +64,10 @@ class Signals:
 
 
 def _matching(gate: Gate, line: LogLine) -> Iterator[tuple[Rule, re.Match[str] | None]]:
-    matched = gate.matches(line.text)
-    for rule in gate.candidates(line.text):
+    rules, matched = gate.inspect(line.text)
+    if not matched and line.annotation is None:
+        return  # most lines read: nothing matched, and no annotation rule can fire
+    for rule in rules:
         if rule.matcher == "annotation":
             if line.annotation == rule.annotation:
                 yield rule, None
@@ -147,15 +149,7 @@ def _unknown_line(signals: Signals, line: LogLine) -> None:
 
 def error_line_test(gate: Gate) -> Callable[[str], bool]:
     """For the scanner: does a line match a rule that makes blockers or places them (worth reading around)?"""
-
-    def is_error_line(text: str) -> bool:
-        matched = gate.matches(text)
-        return any(
-            rule.id in matched and (rule.priority is not None or rule.role != "signal")
-            for rule in gate.candidates(text)
-        )
-
-    return is_error_line
+    return gate.is_blocking
 
 
 def _signal_of(rule: Rule) -> str:
