@@ -33,6 +33,12 @@ FILE_HEADER_REACH = 200
 LAST_OUTPUT = Rule(id="generic.last_output", domain="any", matcher="log", weight=0, priority=4)
 # A line the tool printed in red that no rule knows: above the exit lines, below every known error format.
 RED_LINE = Rule(id="generic.red_line", domain="any", matcher="log", weight=0, priority=3)
+# "Elapsed time: 14.2 sec.", "Done in 3.21s.", "Finished in 2 seconds": a run's closing timing line.
+_TIMING = re.compile(
+    r"^\s*(?:elapsed(?: time)?|total time|time|finished in|done in|took|duration)\b[\s:=]*"
+    r"\d[\d.:]*\s*(?:s|sec|secs|seconds|ms|m|min|mins|minutes|h)?\.?\s*$",
+    re.IGNORECASE,
+)
 _NOISE = re.compile(r"^\s*$|^travis_(time|fold)|^##\[|^\[command\]|^shell: |^env:|^\s+[A-Z_]+: |^Post job cleanup")
 
 
@@ -181,6 +187,8 @@ def _last_output(signals: Signals, exit_line: LogLine) -> None:
     if not signals.recent:
         return
     previous = signals.recent[-1]
+    if _TIMING.match(previous.text):
+        return  # the tool ended with how long it took: its last line says nothing about the failure
     # Only when no known error line sits between that output and the exit: it is a fallback.
     if 0 < exit_line.number - previous.number <= 6 and previous.number > signals.last_candidate_line:
         signals.blockers.add(make_candidate(previous, LAST_OUTPUT, None))

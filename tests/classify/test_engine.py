@@ -166,3 +166,13 @@ def test_a_red_line_is_a_weak_blocker_when_no_rule_knows_the_tool() -> None:
     assert result.top_blocker.text == "Task never defined: default"
     plain = classify_text("Using gulpfile ~/gulpfile.js\nTask never defined: default\nsee above\n")
     assert plain.top_blocker is None
+
+
+def test_the_output_line_before_a_failing_exit_is_the_blocker_unless_it_is_a_timing_line() -> None:
+    tool = "Running the suite\nSuccess/Total: 138/139\n"
+    untimed = classify_text(tool + "checksum mismatch in bundle.js\n" + GHA_FAIL)
+    assert untimed.top_blocker is not None
+    assert untimed.top_blocker.text == "checksum mismatch in bundle.js"
+    timed = classify_text(tool + "Elapsed time: 14.276910 sec.\n\n" + GHA_FAIL)
+    assert timed.top_blocker is not None
+    assert timed.top_blocker.text == "Process completed with exit code 1."
