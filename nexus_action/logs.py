@@ -1,10 +1,11 @@
 """Streaming log normalisation: find the lines worth reading in logs of any size with bounded memory.
 
-A job log can be hundreds of megabytes, so lines are never all decoded: each chunk is lower-cased once and
-searched for a few trigger substrings ("needles"); only lines that hold one, plus a small window of context
-around them, are decoded and normalised (BOM, GitHub's ISO timestamp prefix, ANSI colours, CRLF, NUL,
-invalid UTF-8). Line numbers are 1-based and count b"\\n" only, so line N is what `sed -n Np` prints; a bare
-"\\r" (progress bars) stays inside its line, and the text kept is the last thing a terminal would show.
+A job log can be hundreds of megabytes, so lines are never all decoded: each chunk is searched for a few
+trigger substrings ("needles", any case; by grep for a big file, see log_search and grep_search); only lines
+that hold one, plus a small window of context around them, are decoded and normalised (BOM, GitHub's ISO
+timestamp prefix, ANSI colours, CRLF, NUL, invalid UTF-8). Line numbers are 1-based and count b"\\n" only, so
+line N is what `sed -n Np` prints; a bare "\\r" (progress bars) stays inside its line, and the text kept is the
+last thing a terminal would show.
 
 Step boundaries: `##[group]Run ...` starts a step (GitHub prints the step's script inside that group, so those
 lines are flagged `in_header` and never taken for errors); run-log zips name each step file `N_Step name.txt`.

@@ -112,7 +112,7 @@ def _usable(literal: str) -> bool:
 _DIGITS = re.compile(r"\d")
 _ASCII_DIGITS_MASKED = bytes.maketrans(b"0123456789", b"##########")
 MEMO_SIZE = 4096
-MATCHED_SIZE = 256
+INSPECTED_SIZE = 256
 
 
 class Gate:
@@ -145,14 +145,10 @@ class Gate:
                     match = rule.pattern.search(text)
                     if match:
                         matched[rule.id] = match
-            if len(self._inspected) >= MATCHED_SIZE:
+            if len(self._inspected) >= INSPECTED_SIZE:
                 self._inspected.clear()
             self._inspected[text] = found = (rules, matched)
         return found
-
-    def matches(self, text: str) -> dict[str, re.Match[str]]:
-        """Rule id -> match, for the regex rules the gate lets through that match `text`."""
-        return self.inspect(text)[1]
 
     def is_blocking(self, text: str) -> bool:
         """Whether `text` matches a rule that makes blockers or places them."""
