@@ -2,9 +2,13 @@
 
 The log is written to /tmp (or --dir): GitHub-style lines (ISO timestamp, ANSI colours, a bare \\r progress
 line) of ordinary build output, where 1 line in 100 holds an error-looking word that reports no error ("0 errors",
-"thiserror", "-Werror=...", test names), and a clippy failure at the very end. classify
-runs in a subprocess so its peak RSS (ru_maxrss) is its own; grep gets an equivalent pattern: the classifier's
-prefilter needles, case-insensitive, as one alternation. Both are timed in the same run, best of --repeat.
+"thiserror", "-Werror=...", test names), and a clippy failure at the very end.
+
+classify runs in a fresh subprocess per run, twice: with grep finding the needles (what a log of 4 MiB or more
+gets) and with the pure Python search (use_grep=False). Its wall time is timed with the rules already loaded,
+and the loading (import + rules, once per process) is printed beside it; its CPU includes its grep's, and its
+peak RSS (ru_maxrss) is its own, with its grep's shown apart. The reference is `grep -E -i -c` with the
+classifier's needles as one alternation, timed in the same run. Best of --repeat.
 
 Usage: python benchmarks/throughput.py [--mb 200] [--dir /tmp] [--repeat 3] [--keep]
 """
