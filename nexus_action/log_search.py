@@ -168,6 +168,11 @@ def file_end_of(spans: Spans, size: int) -> int:
     return file_start + size - chunk_start
 
 
+def lowered(needles: Iterable[bytes]) -> list[bytes]:
+    """The needles as every search uses them: lower-cased, each once, sorted, empty ones dropped."""
+    return sorted({n.lower() for n in needles if n})
+
+
 def needle_patterns(needles: Iterable[bytes]) -> tuple[re.Pattern[bytes], ...]:
     """One literal regex per group of needles sharing a prefix (`fail`, `fatal` -> `fa(?:il|tal)`).
 
@@ -202,7 +207,7 @@ class RegexFinder:
     """Searches each chunk, lower-cased, for the needles (plus `extra` once `use_extra` says so)."""
 
     def __init__(self, needles: Iterable[bytes], extra: bytes) -> None:
-        self.needles = sorted({n.lower() for n in needles if n})
+        self.needles = lowered(needles)
         self.plain = needle_patterns(self.needles)
         self.with_extra = needle_patterns([*self.needles, extra])
 
@@ -233,7 +238,7 @@ class OffsetFinder:
 
     def __init__(self, hits: Iterator[tuple[int, int, bytes]], needles: Iterable[bytes], extra: bytes) -> None:
         self.hits = hits
-        self.needles = sorted({n.lower() for n in needles if n})
+        self.needles = lowered(needles)
         self.extra = extra
         self.pending = next(self.hits, None)
 

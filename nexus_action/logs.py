@@ -18,7 +18,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, NamedTuple
 
-from nexus_action.log_search import Buffer, Chunker, OffsetFinder, RegexFinder
+from nexus_action.log_search import Buffer, Chunker, OffsetFinder, RegexFinder, lowered
 
 CHUNK_SIZE = 1 << 20
 MAX_TEXT_CHARS = 2000
@@ -247,7 +247,7 @@ def _context_wanted(
 
 def searched_needles(needles: Iterable[bytes]) -> list[bytes]:
     """What a searcher handing `hits` to scan_lines must look for: the needles and Travis' command marker."""
-    return sorted({n.lower() for n in needles if n} | {TRAVIS_COMMAND})
+    return lowered([*needles, TRAVIS_COMMAND])
 
 
 def _travis_marker(buf: Buffer, lines: int) -> bool:
