@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from nexus_action.classify import classify_log
 from nexus_action.classify.model import Blocker, Classification, Evidence
-from nexus_action.context import RunContext, parse_context
+from nexus_action.config.settings import Settings, load_settings
 from nexus_action.errors import NexusError
-from nexus_action.settings import Settings, load_settings
+from nexus_action.runner.context import RunContext, parse_context
 
 __all__ = [
     "Blocker",

@@ -14,14 +14,12 @@ import tempfile
 import traceback
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import Any, TextIO
 
 from nexus_action import __version__
+from nexus_action.config.load import settings_from
+from nexus_action.config.settings import env_names_of, load_settings
 from nexus_action.errors import NexusError
-from nexus_action.settings import OPTIONS_BY_ATTR, Settings, env_names_of, load_settings, raw_from_env
-
-if TYPE_CHECKING:
-    from nexus_action.context import RunContext
 
 EXIT_OK = 0
 EXIT_INTERNAL = 70
@@ -126,59 +124,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def settings_from(env: Mapping[str, str], config_arg: str | None) -> Settings:
-    """Settings from the environment plus the config file (schema-checked) when it exists."""
-    from nexus_action.config_file import read_config
-
-    default = str(OPTIONS_BY_ATTR["config_path"].default)
-    path = config_arg or raw_from_env("config_path", env) or default
-    # A path someone chose must exist; only the conventional default may be absent.
-    config = read_config(Path(path), required=path != default)
-    return load_settings(env, config)
-
-
-def load_run_context(args: argparse.Namespace, env: Mapping[str, str]) -> RunContext:
-    """The RunContext for `report` / `command`: the event file and GITHUB_* variables, with flags on top.
-
-    With `--event` on a laptop the event name is guessed from the payload unless `--event-name` says it.
-    """
-    from nexus_action.context import guess_event_name, load_event
-
-    event_arg = getattr(args, "event", None)
-    payload = load_event(event_arg or env.get("GITHUB_EVENT_PATH", "").strip() or None)
-    name = getattr(args, "event_name", None) or ""
-    if not name and event_arg:
-        name = guess_event_name(payload) or ""
-    name = name or env.get("GITHUB_EVENT_NAME", "").strip()
-    if not name:
-        raise NexusError(
-            "NEXUS-EVENT-INVALID",
-            f"cannot tell which event {event_arg!r} is from; pass --event-name",
-            "Pass --event-name (for example workflow_run or pull_request).",
-        )
-    return run_context_from(args, env, name, payload)
-
-
-def run_context_from(
-    args: argparse.Namespace, env: Mapping[str, str], name: str, payload: Mapping[str, Any]
-) -> RunContext:
-    """Parse `payload` as event `name`, then lay the command-line flags (--repo, --sha, --pr, ...) on top."""
-    from nexus_action.context import parse_context, with_overrides
-
-    overlay = {**env, "GITHUB_EVENT_NAME": name}
-    if getattr(args, "repo", None):
-        overlay["GITHUB_REPOSITORY"] = args.repo
-    context = parse_context(overlay, payload)
-    return with_overrides(
-        context,
-        sha=getattr(args, "sha", None),
-        pr=getattr(args, "pr", None),
-        run_id=getattr(args, "run_id", None),
-        run_attempt=getattr(args, "run_attempt", None),
-        repository=getattr(args, "repo", None),
-    )
-
-
 def _run_classify(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> int:
     from nexus_action.classify.command import classify_command
 
@@ -217,7 +162,7 @@ def _summary(data: dict[str, Any]) -> str:
 
 
 def _run_settings(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> int:
-    from nexus_action.settings import OPTIONS
+    from nexus_action.config.settings import OPTIONS
 
     settings = settings_from(env, args.config)
     for option in OPTIONS:

@@ -19,10 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from nexus_action.config.settings import Settings
 from nexus_action.github.client import CallFailure, GitHubApi, GitHubCallError
 from nexus_action.github.threads import FallbackIssue, IsReport, Post, StickyComment
 from nexus_action.report.model import Snapshot
-from nexus_action.settings import Settings
 
 RECOVERED_NOTE = (
     "All checks of PR #{number} passed again (run {run}): closing this report. "

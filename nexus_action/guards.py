@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 
-from nexus_action.context import SUPPORTED_EVENTS, RunContext
-from nexus_action.settings import Settings
+from nexus_action.config.settings import Settings
+from nexus_action.runner.context import SUPPORTED_EVENTS, RunContext
 
 COMMAND_EVENTS = ("issue_comment",)
 # Events the report mode acts on: every supported event but the command mode's, and repository_dispatch, which

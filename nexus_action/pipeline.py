@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from nexus_action.classify.model import Classification
-from nexus_action.context import RunContext
+from nexus_action.config.settings import WEBHOOK_FORMATS, Settings
 from nexus_action.errors import NexusError
 from nexus_action.isotime import format_iso
 from nexus_action.report.model import FailedJob, Snapshot
-from nexus_action.settings import WEBHOOK_FORMATS, Settings
+from nexus_action.runner.context import RunContext
 
 Classify = Callable[..., Classification]
 
@@ -62,23 +62,11 @@ def parse_log_args(values: Sequence[str]) -> list[LogArg]:
     return logs
 
 
-def _synthesized_payload(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
-    repo = args.repo or env.get("GITHUB_REPOSITORY", "")
-    payload: dict[str, Any] = {"repository": {"full_name": repo}} if repo else {}
-    if args.pr is not None:
-        payload["pull_request"] = {"number": args.pr, "head": {"sha": args.sha or ""}}
-        return "pull_request", payload
-    return "workflow_dispatch", payload
-
-
 def build_context(args: argparse.Namespace, env: Mapping[str, str]) -> RunContext:
     """RunContext from the event file (or one made from flags); flags override what the event says."""
-    from nexus_action.cli import load_run_context, run_context_from
+    from nexus_action.runner.load import RunFlags, report_context
 
-    if args.event or env.get("GITHUB_EVENT_PATH", "").strip():
-        return load_run_context(args, env)
-    name, payload = _synthesized_payload(args, env)
-    return run_context_from(args, env, args.event_name or env.get("GITHUB_EVENT_NAME") or name, payload)
+    return report_context(RunFlags.of(args), env)
 
 
 def classify_logs(logs: Sequence[LogArg], ctx: RunContext, settings: Settings, classify: Classify) -> list[FailedJob]:
@@ -262,10 +250,10 @@ def run_report(
     clock: Callable[[], str] = utc_now,
     classify: Classify | None = None,
 ) -> int:
-    from nexus_action.actions_io import RunnerIO, report_dir
     from nexus_action.guards import filter_jobs, fix_request_id, should_process
     from nexus_action.report import build_report
     from nexus_action.report.plan import plan_requests
+    from nexus_action.runner.io import RunnerIO, report_dir
 
     if args.dry_run:
         settings = replace(settings, dry_run=True)

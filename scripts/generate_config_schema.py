@@ -1,6 +1,6 @@
 """Write nexus_action/schemas/config.schema.json from the settings table (`make golden` runs it).
 
-The schema describes `.github/nexus.yml`; tests/test_settings.py fails when it falls out of step with
+The schema describes `.github/nexus.yml`; tests/config/test_settings.py fails when it falls out of step with
 OPTIONS. `--check` exits 1 instead of writing when the committed file is stale.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nexus_action.settings import DOMAINS, OPTIONS, Option  # noqa: E402
+from nexus_action.config.settings import DOMAINS, OPTIONS, Option  # noqa: E402
 
 SCHEMA_PATH = ROOT / "nexus_action" / "schemas" / "config.schema.json"
 

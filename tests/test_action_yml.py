@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
-from nexus_action.settings import OPTIONS
+from nexus_action.config.settings import OPTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 ACTION_TEXT = (ROOT / "action.yml").read_text(encoding="utf-8")
@@ -76,7 +76,7 @@ def test_settings_inputs_and_action_inputs_are_the_same_set() -> None:
 
 
 def test_input_env_names_are_ones_the_settings_loader_reads() -> None:
-    from nexus_action.settings import load_settings
+    from nexus_action.config.settings import load_settings
 
     for option in OPTIONS:
         if option.input and option.kind == "bool":

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import subprocess
 import sys
 from pathlib import Path
@@ -120,45 +119,6 @@ def test_a_chosen_config_path_must_exist(tmp_path: Path, capsys: pytest.CaptureF
 def test_the_default_config_path_may_be_absent(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
     assert _run(["settings"]) == 0
-
-
-def _args(**given: Any) -> argparse.Namespace:
-    values = {"event": None, "event_name": None, "repo": None, "run_id": None, "run_attempt": None}
-    values.update(sha=None, pr=None)
-    values.update(given)
-    return argparse.Namespace(**values)
-
-
-def test_load_run_context_guesses_the_event_of_a_file_given_on_a_laptop() -> None:
-    path = EVENTS / "derived" / "workflow_run.fork_pr.json"
-    ctx = cli.load_run_context(_args(event=str(path), pr=77), {"GITHUB_EVENT_NAME": "push"})
-    assert ctx.event_name == "workflow_run"  # the file's, not the runner's
-    assert ctx.is_fork is True
-    assert ctx.pr_numbers == (77,)
-
-
-def test_load_run_context_from_the_runner_variables() -> None:
-    env = {"GITHUB_EVENT_PATH": str(EVENTS / "derived" / "issue_comment.retry_on_pr.json")}
-    env["GITHUB_EVENT_NAME"] = "issue_comment"
-    ctx = cli.load_run_context(_args(repo="me/mine", sha="b" * 40), env)
-    assert ctx.comment is not None
-    assert (ctx.repository, ctx.head_sha) == ("me/mine", "b" * 40)
-
-
-def test_load_run_context_needs_a_name_it_cannot_guess(tmp_path: Path) -> None:
-    path = tmp_path / "odd.json"
-    path.write_text(json.dumps({"zen": "hi"}), encoding="utf-8")
-    with pytest.raises(NexusError, match="--event-name") as info:
-        cli.load_run_context(_args(event=str(path)), {})
-    assert info.value.code == "NEXUS-EVENT-INVALID"
-    ctx = cli.load_run_context(_args(event=str(path), event_name="workflow_dispatch", repo="a/b"), {})
-    assert ctx.event_name == "workflow_dispatch"
-
-
-def test_missing_event_file_is_a_clean_error() -> None:
-    with pytest.raises(NexusError) as info:
-        cli.load_run_context(_args(), {})
-    assert info.value.code == "NEXUS-EVENT-INVALID"
 
 
 def test_classify_path_imports_no_network_or_schema_libraries() -> None:

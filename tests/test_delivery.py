@@ -17,7 +17,8 @@ from typing import Any
 
 import pytest
 
-from nexus_action.cli import build_parser, settings_from
+from nexus_action.cli import build_parser
+from nexus_action.config.load import settings_from
 from nexus_action.errors import NexusError
 from nexus_action.pipeline import run_report
 from nexus_action.report.state import is_report_body
@@ -243,9 +244,9 @@ def test_the_same_run_attempt_twice_sends_one_webhook_alert(
 def test_a_muted_pr_keeps_its_comment_as_it_is(app: FakeGitHub, tmp_path: Path) -> None:
     from dataclasses import replace
 
+    from nexus_action.config.settings import load_settings
     from nexus_action.report import render_comment
     from nexus_action.report.state import read_state
-    from nexus_action.settings import load_settings
 
     fail_job(app)
     report(app, tmp_path)

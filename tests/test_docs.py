@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 import yaml
 
+from nexus_action.config.settings import OPTIONS
 from nexus_action.errors import ERROR_CODES
-from nexus_action.settings import OPTIONS
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

@@ -79,7 +79,7 @@ def test_render_is_one_line_plus_hint() -> None:
 
 
 def test_unsupported_event_remedy_names_every_supported_event() -> None:
-    from nexus_action.context import SUPPORTED_EVENTS
+    from nexus_action.runner.context import SUPPORTED_EVENTS
 
     remedy = ERROR_CODES["NEXUS-EVENT-UNSUPPORTED"].remedy
     assert all(re.search(rf"\b{event}\b", remedy) for event in SUPPORTED_EVENTS)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from nexus_action.context import CommentInfo, RunContext, parse_context
+from nexus_action.config.settings import Settings, load_settings
 from nexus_action.guards import (
     filter_jobs,
     fix_request_id,
@@ -18,7 +18,7 @@ from nexus_action.guards import (
     loop_guard,
     should_process,
 )
-from nexus_action.settings import Settings, load_settings
+from nexus_action.runner.context import CommentInfo, RunContext, parse_context
 
 
 def failed_run(**changes: Any) -> RunContext:

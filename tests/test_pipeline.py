@@ -15,7 +15,8 @@ from typing import Any
 import pytest
 
 from nexus_action.classify.model import Blocker, Classification, Evidence
-from nexus_action.cli import build_parser, settings_from
+from nexus_action.cli import build_parser
+from nexus_action.config.load import settings_from
 from nexus_action.errors import NexusError
 from nexus_action.pipeline import parse_log_args, run_report
 from nexus_action.report import read_state

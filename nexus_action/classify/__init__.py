@@ -18,8 +18,8 @@ from nexus_action.classify.gate import build_gate
 from nexus_action.classify.model import Classification
 from nexus_action.classify.rules import RuleSet, load_rules
 from nexus_action.errors import NexusError
-from nexus_action.grep_search import GrepFailed, grep_hits, usable_grep, worth_grepping
-from nexus_action.logs import LogLine, scan_lines, scan_zip, searched_needles
+from nexus_action.logs.grep import GrepFailed, grep_hits, usable_grep, worth_grepping
+from nexus_action.logs.normalise import LogLine, scan_lines, scan_zip, searched_needles
 
 __all__ = ["classify_log"]
 

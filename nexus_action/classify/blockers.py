@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 
 from nexus_action.classify.model import Blocker
 from nexus_action.classify.rules import Rule
-from nexus_action.logs import LogLine, int_or_none
+from nexus_action.logs.normalise import LogLine, int_or_none
 
 MAX_BLOCKERS = 10
 # Keep more candidates than we report, so later, better-ranked lines can still displace earlier ones.

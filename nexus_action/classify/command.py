@@ -7,8 +7,8 @@ from typing import IO
 
 from nexus_action.classify import classify_log
 from nexus_action.classify.model import Classification
+from nexus_action.config.settings import Settings
 from nexus_action.errors import NexusError
-from nexus_action.settings import Settings
 
 
 def _unreadable(what: str, path: str, reason: str) -> NexusError:

@@ -18,7 +18,7 @@ from nexus_action.classify.blockers import BlockerList, Candidate, groups_of, ma
 from nexus_action.classify.gate import Gate
 from nexus_action.classify.model import Classification, Evidence, agent_for
 from nexus_action.classify.rules import Rule, RuleSet
-from nexus_action.logs import LogLine, int_or_none
+from nexus_action.logs.normalise import LogLine, int_or_none
 
 TOP_BLOCKER_BONUS = 4.0
 CONFLICT_RATIO = 0.6

@@ -25,10 +25,10 @@ from nexus_action.commands.fix_request import (
 from nexus_action.commands.gate import check_permission, required_level
 from nexus_action.commands.ledger import CommandRecord, FixRecord, Ledger
 from nexus_action.commands.parse import KNOWN_COMMANDS, Command
+from nexus_action.config.settings import Settings
 from nexus_action.errors import NexusError
 from nexus_action.guards import FIX_DISPATCH_TYPE
 from nexus_action.isotime import format_iso
-from nexus_action.settings import Settings
 
 Status = Literal["done", "noop", "refused", "failed"]
 # The loop guard knows this type: our own dispatches never start a report.

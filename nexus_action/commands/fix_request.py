@@ -18,9 +18,9 @@ from typing import Any
 
 from nexus_action.classify.model import Blocker
 from nexus_action.commands.ledger import FixRecord, Ledger
+from nexus_action.config.settings import DOMAINS
 from nexus_action.report.model import FailedJob, Snapshot
 from nexus_action.report.redact import sanitize
-from nexus_action.settings import DOMAINS
 
 SCHEMA = "nexus-autofix/fix-request@1"
 DEDUPE_WINDOW = timedelta(minutes=10)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from nexus_action.context import CommentInfo
-from nexus_action.settings import Settings
+from nexus_action.config.settings import Settings
+from nexus_action.runner.context import CommentInfo
 
 # Least to most: comparing positions answers "at least the configured level".
 PERMISSION_ORDER = ("none", "read", "triage", "write", "maintain", "admin")

@@ -23,11 +23,11 @@ from nexus_action.commands.gate import GateDecision, check_sender, effective_per
 from nexus_action.commands.ledger import Ledger, from_report_state, into_report_state
 from nexus_action.commands.parse import ParsedComment, parse_commands
 from nexus_action.commands.plan import CommentOps
-from nexus_action.context import CommentInfo, RunContext
+from nexus_action.config.settings import Settings
 from nexus_action.errors import NexusError
 from nexus_action.report.redact import sanitize
 from nexus_action.report.state import ReportState, read_state
-from nexus_action.settings import Settings
+from nexus_action.runner.context import CommentInfo, RunContext
 
 
 @dataclass(frozen=True)
@@ -213,9 +213,9 @@ def _react(ops: CommentOps, comment_id: int, content: str, warnings: list[str]) 
 
 
 def _context(args: argparse.Namespace, env: Mapping[str, str]) -> RunContext:
-    from nexus_action.cli import load_run_context
+    from nexus_action.runner.load import RunFlags, load_run_context
 
-    return load_run_context(args, env)
+    return load_run_context(RunFlags.of(args), env)
 
 
 def _make_ops(
@@ -233,7 +233,7 @@ def _make_ops(
         if not dry_run:
             return reads, None
     elif not dry_run:
-        from nexus_action.settings import require_token
+        from nexus_action.config.settings import require_token
 
         require_token(settings)
     else:
@@ -246,7 +246,7 @@ def _make_ops(
 
 def run_command(args: argparse.Namespace, env: Mapping[str, str], settings: Settings, out: TextIO) -> int:
     """`nexus-autofix command`: handle the /nexus commands of one issue_comment event."""
-    from nexus_action.actions_io import RunnerIO, report_dir
+    from nexus_action.runner.io import RunnerIO, report_dir
 
     ctx = _context(args, env)
     comment = ctx.comment

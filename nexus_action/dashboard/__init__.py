@@ -17,6 +17,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from nexus_action.config.settings import Settings
 from nexus_action.dashboard.insights import build_entries, compute_insights
 from nexus_action.dashboard.model import (
     DASHBOARD_LABEL,
@@ -32,7 +33,6 @@ from nexus_action.dashboard.model import (
 from nexus_action.dashboard.render import DASHBOARD_MARKER, render_dashboard
 from nexus_action.report.model import Snapshot
 from nexus_action.report.state import decode_block, encode_block
-from nexus_action.settings import Settings
 
 # GitHub refuses issue bodies over 65,536 characters; keep a margin for edits made by hand.
 BODY_LIMIT = 65_536

@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from nexus_action.config.settings import Settings
 from nexus_action.dashboard import DASHBOARD_MARKER, has_open_failure, read_records, update_dashboard
 from nexus_action.dashboard.model import DASHBOARD_LABEL, DashboardReport
 from nexus_action.github.client import GitHubApi
 from nexus_action.github.threads import Post, ensure_label, labelled_issues
 from nexus_action.isotime import parse_iso
 from nexus_action.report.model import Snapshot
-from nexus_action.settings import Settings
 
 LABEL_COLOR = "b60205"
 LABEL_DESCRIPTION = "CI failure dashboard kept by NEXUS AutoFix"

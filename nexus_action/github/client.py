@@ -18,8 +18,8 @@ from github import Auth, Github
 from github.GithubException import GithubException, RateLimitExceededExceedsMaxWait
 from requests.adapters import HTTPAdapter
 
+from nexus_action.config.settings import Settings
 from nexus_action.github.policy import CallLedger, NexusRetry, rate_limit_wait
-from nexus_action.settings import Settings
 
 USER_AGENT = "nexus-autofix/0.1 (+https://github.com/nexus-autofix)"
 # Logs can be large; anything past this is cut.

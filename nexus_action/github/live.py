@@ -16,13 +16,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
-from nexus_action.context import RunContext
+from nexus_action.config.settings import Settings, require_token
 from nexus_action.delivery import AlertResult, DeliveryOutcome, deliver_report
 from nexus_action.errors import NexusError
 from nexus_action.github.client import GitHubApi, GitHubCallError, connect
 from nexus_action.github.runs import RunEvidence, classify_jobs, gather_run, pr_evidence
 from nexus_action.report.model import FailedJob, Snapshot
-from nexus_action.settings import Settings, require_token
+from nexus_action.runner.context import RunContext
 
 
 def _alert(settings: Settings, sleep: Callable[[float], None]) -> Callable[[Snapshot, bool, bool], AlertResult]:

@@ -13,9 +13,9 @@ from io import BytesIO
 from typing import Any
 
 from nexus_action.classify.model import Classification
-from nexus_action.context import RunContext
 from nexus_action.github.client import CallFailure, GitHubApi, GitHubCallError
 from nexus_action.report.model import FailedJob
+from nexus_action.runner.context import RunContext
 
 # A failed job's conclusion; "cancelled" is left out: it is usually fail-fast fallout, not a cause.
 FAILED_CONCLUSIONS = frozenset({"failure", "timed_out", "startup_failure"})

@@ -17,11 +17,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from nexus_action.config.settings import Settings
 from nexus_action.notify.payloads import build_payload, dedupe_key
 from nexus_action.notify.routes import Route, parse_route_map, resolve_route, webhook_urls
 from nexus_action.notify.send import WebhookOutcome
 from nexus_action.report.model import Snapshot
-from nexus_action.settings import Settings
 
 
 class Sender(Protocol):

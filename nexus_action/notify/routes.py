@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from nexus_action.errors import NexusError
 
-# Kept in step with nexus_action.settings.WEBHOOK_FORMATS (a test checks it); duplicated so this module
+# Kept in step with nexus_action.config.settings.WEBHOOK_FORMATS (a test checks it); duplicated so this module
 # stays importable without the settings table.
 PAYLOAD_FORMATS = ("json", "slack_blocks", "teams_adaptive", "teams_messagecard")
 ROUTE_MAP_SETTING = "AUTOFIX_ALERT_WEBHOOK_ROUTE_MAP"

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from nexus_action.classify.model import Blocker, Classification
+from nexus_action.config.settings import Settings
 from nexus_action.report.budget import fit_to_budget
 from nexus_action.report.issue import issue_title, render_history_comment, render_issue_body, render_summary
 from nexus_action.report.model import FailedJob, Snapshot
@@ -18,7 +19,6 @@ from nexus_action.report.redact import sanitize
 from nexus_action.report.render import render_comment
 from nexus_action.report.state import GENESIS, HistoryEntry, ReportState, read_state, seal_chain
 from nexus_action.report.transition import Transition, advance, compute_transition
-from nexus_action.settings import Settings
 
 TOP_TEXT_LIMIT = 2_000  # the top blocker is never cut by the size budget, so cap it once, up front
 TEXT_LIMIT = 500

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
+from nexus_action.config.settings import Settings
 from nexus_action.report import markdown as md
 from nexus_action.report.render import (
     Clean,
@@ -19,7 +20,6 @@ from nexus_action.report.render import (
     short_sha,
 )
 from nexus_action.report.state import REPORT_MARKER, HistoryEntry, ReportState
-from nexus_action.settings import Settings
 
 HISTORY_START = "<!-- nexus:history:start -->"
 HISTORY_END = "<!-- nexus:history:end -->"

@@ -13,9 +13,9 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
+from nexus_action.config.settings import Settings
 from nexus_action.report.build import Report
 from nexus_action.report.model import Snapshot
-from nexus_action.settings import Settings
 
 
 def body_digest(body: Any) -> str:

@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from nexus_action.config.settings import Settings
 from nexus_action.report import markdown as md
 from nexus_action.report.model import FailedJob, Snapshot
 from nexus_action.report.redact import sanitize
 from nexus_action.report.state import REPORT_MARKER, HistoryEntry, ReportState
 from nexus_action.report.transition import JobChange, Transition, format_duration
-from nexus_action.settings import Settings
 
 Clean = Callable[[str], str]
 _SHA = re.compile(r"^[0-9a-f]{7,64}$")

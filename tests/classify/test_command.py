@@ -13,8 +13,8 @@ import pytest
 
 from nexus_action.classify.command import classify_command, read_changed_files
 from nexus_action.cli import main
+from nexus_action.config.settings import Settings
 from nexus_action.errors import NexusError
-from nexus_action.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 LOGS = ROOT / "tests" / "data" / "logs"

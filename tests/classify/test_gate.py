@@ -7,7 +7,7 @@ from pathlib import Path
 
 from nexus_action.classify.gate import build_gate, required_literals
 from nexus_action.classify.rules import load_rules
-from nexus_action.logs import clean_text
+from nexus_action.logs.normalise import clean_text
 
 LOGS = Path(__file__).parent.parent / "data" / "logs"
 

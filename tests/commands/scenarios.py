@@ -15,12 +15,12 @@ from datetime import datetime, timedelta, timezone
 from nexus_action.classify.model import Blocker, Classification
 from nexus_action.commands.github_ops import GitHubCommandOps
 from nexus_action.commands.handle import Handled, handle_comment
-from nexus_action.context import CommentInfo, RunContext
+from nexus_action.config.settings import Settings
 from nexus_action.github.client import connect
 from nexus_action.report import render_comment
 from nexus_action.report.model import FailedJob, Snapshot
 from nexus_action.report.state import FixRequest, ReportState
-from nexus_action.settings import Settings
+from nexus_action.runner.context import CommentInfo, RunContext
 from tests.commands.standin import CommandsGitHub
 
 REPO = "octo-org/octo-repo"

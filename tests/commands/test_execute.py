@@ -6,7 +6,7 @@ from datetime import timedelta
 from nexus_action.commands.execute import Outcome, RunRef, execute, latest_failed_per_workflow
 from nexus_action.commands.ledger import COMMAND_LOG_LIMIT, FixRecord, Ledger
 from nexus_action.commands.parse import parse_commands
-from nexus_action.settings import Settings
+from nexus_action.config.settings import Settings
 from tests.commands.builders import HEAD, NEW_HEAD, NOW, FakeOps, requester, snapshot
 
 

@@ -9,8 +9,8 @@ from nexus_action.commands.gate import (
     effective_permission,
     required_level,
 )
-from nexus_action.context import CommentInfo
-from nexus_action.settings import Settings
+from nexus_action.config.settings import Settings
+from nexus_action.runner.context import CommentInfo
 
 
 def comment(author: str = "octocat", *, bot: bool = False, on_pr: bool = True) -> CommentInfo:

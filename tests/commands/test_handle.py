@@ -15,12 +15,12 @@ from nexus_action.cli import main
 from nexus_action.commands.execute import RunRef
 from nexus_action.commands.handle import RepoTemplates, handle_comment
 from nexus_action.commands.plan import OfflineReads, PlannedOps
-from nexus_action.context import CommentInfo, RunContext
+from nexus_action.config.settings import Settings
 from nexus_action.errors import NexusError
 from nexus_action.github.threads import Post
 from nexus_action.report import render_comment
 from nexus_action.report.state import ReportState
-from nexus_action.settings import Settings
+from nexus_action.runner.context import CommentInfo, RunContext
 from tests.commands.builders import HEAD, snapshot
 
 EVENT = Path(__file__).resolve().parents[1] / "data" / "events" / "derived" / "issue_comment.retry_on_pr.json"

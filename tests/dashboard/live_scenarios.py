@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from nexus_action.config.settings import Settings
 from nexus_action.dashboard.live import DashboardDelivery, publish_dashboard
 from nexus_action.github.client import connect
-from nexus_action.settings import Settings
 from tests.dashboard.sequence import NOW, SEQUENCE, Step, replay, snapshot
 
 CASSETTES = Path(__file__).resolve().parent.parent / "data" / "dashboard" / "cassettes"

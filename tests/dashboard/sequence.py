@@ -113,8 +113,8 @@ def snapshot(step: Step) -> Snapshot:
 
 def replay(steps: tuple[Step, ...] | list[Step], settings: object = None, body: str | None = None) -> DashboardReport:
     """Feed each step to update_dashboard as the pipeline would, carrying the issue body from run to run."""
+    from nexus_action.config.settings import Settings
     from nexus_action.dashboard import update_dashboard
-    from nexus_action.settings import Settings
 
     chosen = settings if isinstance(settings, Settings) else Settings(dashboard_enabled=True)
     report = None

@@ -9,6 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from nexus_action.classify.model import Blocker, Classification
+from nexus_action.config.settings import Settings
 from nexus_action.dashboard import (
     BODY_BUDGET,
     BODY_LIMIT,
@@ -21,7 +22,6 @@ from nexus_action.dashboard.model import DashboardReport, record_from_snapshot
 from nexus_action.dashboard.render import DASHBOARD_MARKER, duration
 from nexus_action.report.model import FailedJob, Snapshot
 from nexus_action.report.state import encode_block
-from nexus_action.settings import Settings
 from tests.dashboard.sequence import NOW, SEQUENCE, Step, replay, snapshot
 
 GOLDEN = Path(__file__).resolve().parent.parent / "data" / "dashboard"

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nexus_action.classify.model import Blocker, Classification
-from nexus_action.context import RunContext
+from nexus_action.config.settings import Settings
 from nexus_action.delivery import AlertResult, DeliveryOutcome, deliver_report
 from nexus_action.github.client import GitHubApi, connect
 from nexus_action.github.runs import RunEvidence, classify_jobs, gather_run
 from nexus_action.report.model import Snapshot
-from nexus_action.settings import Settings
+from nexus_action.runner.context import RunContext
 from tests.fakegithub.server import FakeGitHub
 
 REPO = "octo-org/octo-repo"

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from nexus_action.context import RunContext
+from nexus_action.config.settings import Settings
 from nexus_action.github.client import connect
 from nexus_action.github.runs import RunEvidence, annotation_log, gather_run
-from nexus_action.settings import Settings
+from nexus_action.runner.context import RunContext
 from tests.fakegithub.scenarios import LOG, REPO, SHA
 from tests.fakegithub.server import FakeGitHub
 

@@ -6,9 +6,9 @@ from collections.abc import Iterator
 
 import pytest
 
+from nexus_action.config.settings import Settings
 from nexus_action.github.client import GitHubApi, connect
 from nexus_action.github.threads import FallbackIssue, StickyComment
-from nexus_action.settings import Settings
 from tests.fakegithub.scenarios import BOT, MARKER, REPO, is_report
 from tests.fakegithub.server import FakeGitHub, Fault
 

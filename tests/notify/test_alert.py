@@ -5,12 +5,12 @@ from typing import Any
 
 import pytest
 
+from nexus_action.config.settings import Settings, load_settings
 from nexus_action.errors import NexusError
 from nexus_action.notify.alert import AlertOutcome, alert_secrets, send_alert
 from nexus_action.notify.payloads import dedupe_key
 from nexus_action.notify.send import WebhookOutcome
 from nexus_action.report.model import Snapshot
-from nexus_action.settings import Settings, load_settings
 from tests.notify.conftest import TOKEN, hostile, small, snapshot
 
 SLACK = "https://hooks.slack.com/services/T0000/B0000/" + "s" * 24

@@ -8,10 +8,10 @@ import jsonschema
 import pytest
 from slack_sdk.models.blocks import Block
 
+from nexus_action.config.settings import WEBHOOK_FORMATS
 from nexus_action.errors import NexusError
 from nexus_action.notify.payloads import PAYLOAD_FORMATS, build_payload, dedupe_key, payload_bytes
 from nexus_action.report.model import Snapshot
-from nexus_action.settings import WEBHOOK_FORMATS
 from tests.notify.conftest import SNAPSHOTS, TOKEN, WEBHOOK, hostile, job, oversized, small, snapshot, typical
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -11,9 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from nexus_action.classify.model import Blocker, Classification, Evidence
+from nexus_action.config.settings import Settings
 from nexus_action.report import Report, build_report
 from nexus_action.report.model import FailedJob, Snapshot
-from nexus_action.settings import Settings
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "reports"
 REPO = "octo-org/octo-repo"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 from nexus_action.classify.model import Blocker
+from nexus_action.config.settings import Settings
 from nexus_action.report import build_report, decode_block, read_state
 from nexus_action.report.budget import BODY_BUDGET
 from nexus_action.report.state import REPORT_MARKER
-from nexus_action.settings import Settings
 from tests.report.big import big_history_body, many_jobs, ten_thousand_line_text
 from tests.report.cases import SHA2, clippy_job, oversize, snapshot
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from nexus_action.config.settings import Settings
 from nexus_action.report import build_report, read_state
 from nexus_action.report.build import REPEAT, RERUN, STALE
-from nexus_action.settings import Settings
 from tests.report.cases import SHA1, SHA2, clippy_job, pytest_job, run_sequence, snapshot
 
 S = Settings()

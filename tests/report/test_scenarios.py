@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
+from nexus_action.config.settings import Settings
 from nexus_action.report import decode_block, render_comment
 from nexus_action.report.state import REPORT_MARKER
-from nexus_action.settings import Settings
 from tests.report.cases import GHP, SHA1, first_failure, injection, recovery, second_failure
 
 

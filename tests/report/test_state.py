@@ -122,8 +122,8 @@ def test_removed_newest_entry_is_reported() -> None:
 
 
 def test_intact_chain_has_no_warnings_and_broken_chain_shows_in_the_next_report() -> None:
+    from nexus_action.config.settings import Settings
     from nexus_action.report import build_report
-    from nexus_action.settings import Settings
     from tests.report.cases import SHA3, clippy_job, snapshot
 
     body = recovery()[-1].comment_md
@@ -166,8 +166,8 @@ def test_build_report_survives_hand_edited_values() -> None:
     """Random leaves of a real state replaced by values of the wrong type: never a crash, always a report."""
     import random
 
+    from nexus_action.config.settings import Settings
     from nexus_action.report import build_report
-    from nexus_action.settings import Settings
     from tests.report.cases import SHA3, clippy_job, snapshot
 
     rng = random.Random(7)

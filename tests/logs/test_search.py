@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from nexus_action.log_search import MAX_LINE_BYTES, Buffer, Chunker, Spans, chunk_offset_of
-from nexus_action.logs import LogLine, scan_lines, searched_needles
+from nexus_action.logs.normalise import LogLine, scan_lines, searched_needles
+from nexus_action.logs.search import MAX_LINE_BYTES, Buffer, Chunker, Spans, chunk_offset_of
 
-LOGS = Path(__file__).parent / "data" / "logs"
+LOGS = Path(__file__).parent.parent / "data" / "logs"
 NEEDLES = (b"error", b"fail", b"fatal", b"##[", b"exited with", b"err!")
 BOM = b"\xef\xbb\xbf"
 

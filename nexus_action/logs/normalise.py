@@ -18,7 +18,7 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, NamedTuple
 
-from nexus_action.log_search import Buffer, Chunker, OffsetFinder, RegexFinder, lowered
+from nexus_action.logs.search import Buffer, Chunker, OffsetFinder, RegexFinder, lowered
 
 CHUNK_SIZE = 1 << 20
 MAX_TEXT_CHARS = 2000

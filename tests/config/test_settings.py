@@ -8,17 +8,17 @@ from typing import Any
 
 import pytest
 
-from nexus_action.config_file import read_config, validate_config
-from nexus_action.errors import NexusError
-from nexus_action.settings import (
+from nexus_action.config.file import read_config, validate_config
+from nexus_action.config.settings import (
     OPTIONS,
     OPTIONS_BY_ATTR,
     Settings,
     load_settings,
     require_token,
 )
+from nexus_action.errors import NexusError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def _error(env: dict[str, str], config: dict[str, Any] | None = None) -> NexusError:

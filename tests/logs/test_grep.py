@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from nexus_action import grep_search
 from nexus_action.classify import classify_log
-from nexus_action.grep_search import GrepFailed, ere_alternation, grep_hits, usable_grep, worth_grepping
-from nexus_action.logs import searched_needles
+from nexus_action.logs import grep as grep_search
+from nexus_action.logs.grep import GrepFailed, ere_alternation, grep_hits, usable_grep, worth_grepping
+from nexus_action.logs.normalise import searched_needles
 
-LOGS = Path(__file__).parent / "data" / "logs"
+LOGS = Path(__file__).parent.parent / "data" / "logs"
 NEEDLES = (b"error", b"fail", b"fatal", b"##[", b"exited with", b"err!")
 needs_grep = pytest.mark.skipif(shutil.which("grep") is None, reason="no grep on PATH")
 

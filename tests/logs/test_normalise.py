@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from nexus_action.log_search import needle_patterns
-from nexus_action.logs import LogLine, clean_text, scan_lines, scan_zip, zip_step_files
+from nexus_action.logs.normalise import LogLine, clean_text, scan_lines, scan_zip, zip_step_files
+from nexus_action.logs.search import needle_patterns
 
-LOGS = Path(__file__).parent / "data" / "logs"
+LOGS = Path(__file__).parent.parent / "data" / "logs"
 NEEDLES = (b"error", b"fail", b"##[", b"killed", b"exited with")
 
 

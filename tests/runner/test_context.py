@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from nexus_action.context import (
+from nexus_action.errors import NexusError
+from nexus_action.runner.context import (
     NULL_SHA,
     SUPPORTED_EVENTS,
     guess_event_name,
@@ -14,9 +15,8 @@ from nexus_action.context import (
     parse_context,
     with_overrides,
 )
-from nexus_action.errors import NexusError
 
-EVENTS = Path(__file__).parent / "data" / "events"
+EVENTS = Path(__file__).parent.parent / "data" / "events"
 REAL_EVENTS = (
     "workflow_run",
     "workflow_job",

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from nexus_action.errors import NexusError
-from nexus_action.event_file import guess_event_name, load_event
+from nexus_action.runner.event_file import guess_event_name, load_event
 
 __all__ = [
     "NULL_SHA",

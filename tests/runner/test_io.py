@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from nexus_action.actions_io import (
+from nexus_action.errors import NexusError
+from nexus_action.runner.io import (
     SUMMARY_LIMIT_BYTES,
     RunnerIO,
     escape_data,
@@ -15,7 +16,6 @@ from nexus_action.actions_io import (
     fit_summary,
     truncate_utf8,
 )
-from nexus_action.errors import NexusError
 
 
 def _tokens(*values: str) -> Iterator[str]:
