@@ -25,6 +25,17 @@ EXIT_OK = 0
 EXIT_INTERNAL = 70
 
 
+def _positive(text: str) -> int:
+    """A run id, attempt or PR number: a whole number of at least 1 (GitHub numbers them from 1)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}") from None
+    if value < 1 or len(text.strip()) > 20:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
 def _add_classify(sub: Any) -> None:
     p = sub.add_parser(
         "classify",
@@ -35,6 +46,7 @@ def _add_classify(sub: Any) -> None:
         "  gh run view 123 --log-failed | nexus-autofix classify - --json",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    p.set_defaults(subparser=p)
     p.add_argument("log", help="path of the log file (GitHub Actions or any CI), or - for standard input")
     p.add_argument("--workflow", help="workflow name, a routing signal")
     p.add_argument("--job", help="job name, a routing signal")
@@ -49,10 +61,10 @@ def _add_run_context_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--event", metavar="FILE", help="webhook payload JSON (default: $GITHUB_EVENT_PATH)")
     g.add_argument("--event-name", help="event name (default: guessed from --event, else $GITHUB_EVENT_NAME)")
     g.add_argument("--repo", metavar="OWNER/NAME", help="repository (default: $GITHUB_REPOSITORY)")
-    g.add_argument("--run-id", type=int, help="workflow run id (default: $GITHUB_RUN_ID)")
-    g.add_argument("--run-attempt", type=int, help="run attempt (default: $GITHUB_RUN_ATTEMPT)")
+    g.add_argument("--run-id", type=_positive, help="workflow run id (default: $GITHUB_RUN_ID)")
+    g.add_argument("--run-attempt", type=_positive, help="run attempt (default: $GITHUB_RUN_ATTEMPT)")
     g.add_argument("--sha", help="head commit SHA (default: from the event, else $GITHUB_SHA)")
-    g.add_argument("--pr", type=int, help="pull request number (default: from the event)")
+    g.add_argument("--pr", type=_positive, help="pull request number (default: from the event)")
     p.add_argument("--config", metavar="PATH", help="repository config (default: .github/nexus.yml)")
     p.add_argument("--dry-run", action="store_true", help="write nothing to GitHub or webhooks; write plan.json")
     p.add_argument("--out", metavar="DIR", help="folder for report files (default: $RUNNER_TEMP/nexus-autofix)")
@@ -69,6 +81,7 @@ def _add_report(sub: Any) -> None:
         "  nexus-autofix report --dry-run --event event.json --log build=build.log --out out/",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    p.set_defaults(subparser=p)
     _add_run_context_args(p)
     p.add_argument(
         "--log",
@@ -95,6 +108,7 @@ def _add_command(sub: Any) -> None:
         epilog="example (in a workflow on: issue_comment):\n  nexus-autofix command",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    p.set_defaults(subparser=p)
     _add_run_context_args(p)
 
 
@@ -105,6 +119,7 @@ def _add_settings(sub: Any) -> None:
         description="Resolve inputs, AUTOFIX_* variables, the config file and defaults; secrets are masked. "
         "Precedence: input (INPUT_*) > AUTOFIX_* variable > config file > default.",
     )
+    p.set_defaults(subparser=p)
     p.add_argument("--config", metavar="PATH", help="repository config (default: .github/nexus.yml)")
 
 
@@ -164,18 +179,26 @@ def _summary(data: dict[str, Any]) -> str:
 def _run_settings(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> int:
     from nexus_action.config.settings import OPTIONS
 
+    from nexus_action.classify.model import DEFAULT_AGENTS
+
     settings = settings_from(env, args.config)
     for option in OPTIONS:
         value = getattr(settings, option.attr)
+        if option.attr == "routing":
+            value = {**DEFAULT_AGENTS, **value}  # what routing is in effect: the built-in map under the overrides
         shown = ("***" if value else "(empty)") if option.kind == "secret" else json.dumps(value, default=list)
-        out.write(f"{option.display_name:<34} {shown:<30} [{settings.sources.get(option.attr, 'default')}]\n")
+        source = settings.sources.get(option.attr, "default")
+        name = settings.source_names.get(option.attr, "")
+        if source == "env" and name and name != option.display_name:
+            source = f"env {name}"
+        out.write(f"{option.display_name:<34} {shown:<30} [{source}]\n")
     return EXIT_OK
 
 
 def _run_report(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> int:
-    from nexus_action.pipeline import run_report
+    from nexus_action.flow import ReportRequest, run_report
 
-    return run_report(args, env, settings_from(env, args.config), out)
+    return run_report(ReportRequest.of(args), env, settings_from(env, args.config), out)
 
 
 def _run_command(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> int:
@@ -227,7 +250,10 @@ def _one_line(exc: BaseException) -> str:
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
     """Run the CLI; returns the exit code. Errors become one clean message, never a bare traceback."""
     env = dict(os.environ) if env is None else env
-    args = build_parser().parse_args(argv)
+    args, extra = build_parser().parse_known_args(argv)
+    if extra:
+        # Complain with the subcommand's own usage (`classify --bogus` shows classify's options, not the top list).
+        args.subparser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return HANDLERS[args.command](args, env, sys.stdout)
     except NexusError as err:

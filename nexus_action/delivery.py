@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from nexus_action.config.settings import Settings
-from nexus_action.github.client import CallFailure, GitHubApi, GitHubCallError
+from nexus_action.github.failure import CallFailure, GitHubCallError
+from nexus_action.github.port import RestApi
 from nexus_action.github.threads import FallbackIssue, IsReport, Post, StickyComment
 from nexus_action.report.model import Snapshot
 
@@ -113,9 +114,10 @@ class DeliveryOutcome:
             "delivery-attempts": json.dumps([a.to_dict() for a in self.attempts], separators=(",", ":")),
         }
 
-    def summary_md(self) -> str:
-        """The delivery section of the step summary."""
-        lines = ["### Delivery", "", f"- delivered via: **{self.delivered_via}**"]
+    def summary_md(self, *, dry_run: bool = False) -> str:
+        """The delivery section of the step summary (a dry run says where a live run would deliver)."""
+        verb = "a live run would deliver via" if dry_run else "delivered via"
+        lines = ["### Delivery", "", f"- {verb}: **{self.delivered_via}**"]
         if self.comment_url:
             lines.append(f"- comment: {self.comment_url}")
         if self.issue_url:
@@ -132,7 +134,7 @@ class DeliveryOutcome:
 
 @dataclass
 class _Chain:
-    api: GitHubApi
+    api: RestApi
     repository: str
     pr_number: int
     snapshot: Snapshot
@@ -230,7 +232,7 @@ def _wants_webhook(
 
 
 def deliver_report(
-    api: GitHubApi,
+    api: RestApi,
     *,
     repository: str,
     pr_number: int | None,
@@ -273,7 +275,7 @@ def deliver_report(
     return _finish(api, outcome)
 
 
-def _finish(api: GitHubApi, outcome: DeliveryOutcome) -> DeliveryOutcome:
+def _finish(api: RestApi, outcome: DeliveryOutcome) -> DeliveryOutcome:
     outcome.api_calls = api.api_calls
     outcome.slept_seconds = api.ledger.slept
     return outcome

@@ -1,6 +1,6 @@
 """Guards: decide whether to act at all, and never react to our own writes. Pure.
 
-`should_process` is evaluated first by the pipeline. When it says no, the action exits 0, writes
+`should_process` is evaluated first by the report flow. When it says no, the action exits 0, writes
 the reason to the step summary and writes nothing to GitHub. The rules run in a fixed order and the
 first one that says no gives the reason, so a user reading the summary sees the one thing to change.
 See docs/guards.md for the rules and the choices made where the issue was silent.

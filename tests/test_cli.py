@@ -175,3 +175,35 @@ def test_with_broken_settings_the_token_is_still_scrubbed_under_every_name(
     monkeypatch.setitem(cli.HANDLERS, "settings", leaky)
     assert _run(["settings"], env) == 5
     assert token not in capsys.readouterr().err
+
+
+def test_an_unknown_flag_after_a_subcommand_shows_that_subcommand_usage(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        _run(["classify", "--bogus", "x.log"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage: nexus-autofix classify" in err
+    assert "unrecognized arguments: --bogus" in err
+
+
+@pytest.mark.parametrize("flag", ["--run-id", "--pr", "--run-attempt"])
+@pytest.mark.parametrize("value", ["-5", "0", "1" * 30])
+def test_run_numbers_must_be_positive(flag: str, value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        _run(["report", "--dry-run", flag, value])
+    assert "at least 1" in capsys.readouterr().err
+
+
+def test_settings_names_where_the_token_came_from_and_the_routing_in_effect(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _run(["settings"], {"GITHUB_TOKEN": "ghs_" + "x" * 36}) == 0
+    shown = capsys.readouterr().out
+    token = next(line for line in shown.splitlines() if line.startswith("AUTOFIX_GITHUB_TOKEN"))
+    assert token.endswith("[env GITHUB_TOKEN]")
+    assert "x" * 36 not in shown
+    routing = next(line for line in shown.splitlines() if line.startswith("AUTOFIX_ROUTING"))
+    assert '"rust": "Rex"' in routing
+
+
+def test_a_bad_route_map_is_refused_when_the_settings_are_read() -> None:
+    env = {"AUTOFIX_ALERT_WEBHOOK_ENABLED": "true", "AUTOFIX_ALERT_WEBHOOK_ROUTE_MAP": "garbage"}
+    assert _run(["settings"], env) == 2

@@ -1,6 +1,6 @@
 """`nexus-autofix report` live (no --dry-run), end to end against the local stand-in GitHub.
 
-Real report renderer and pipeline; GitHub is the stand-in (tests/fakegithub) and the classifier a small
+Real report renderer and flow; GitHub is the stand-in (tests/fakegithub) and the classifier a small
 stand-in too (the real one has its own golden tests, and its rules change independently), so
 what is checked here is what a user sees: one sticky comment updated in place, the steady-state call
 count, the fallback issue reopened / appended / closed, the summary and --out always holding the
@@ -20,7 +20,7 @@ import pytest
 from nexus_action.cli import build_parser
 from nexus_action.config.load import settings_from
 from nexus_action.errors import NexusError
-from nexus_action.pipeline import run_report
+from nexus_action.flow import ReportRequest, run_report
 from nexus_action.report.state import is_report_body
 from tests.fakegithub.scenarios import LOG, classify
 from tests.fakegithub.server import FakeGitHub, Fault
@@ -49,7 +49,7 @@ def fail_job(app: FakeGitHub) -> None:
     app.add_job(RUN_ID, "clippy", "failure", log=LOG, step="Run cargo clippy")
 
 
-def report(app: FakeGitHub, tmp_path: Path, **env_extra: str) -> tuple[int, dict[str, Any], str]:
+def report(app: FakeGitHub, tmp_path: Path, event: Path = EVENT, **env_extra: str) -> tuple[int, dict[str, Any], str]:
     out_dir = tmp_path / "out"
     summary = tmp_path / "summary.md"
     summary.unlink(missing_ok=True)
@@ -61,9 +61,14 @@ def report(app: FakeGitHub, tmp_path: Path, **env_extra: str) -> tuple[int, dict
         "GITHUB_OUTPUT": str(tmp_path / "output.txt"),
         **env_extra,
     }
-    args = build_parser().parse_args(["report", "--event", str(EVENT), "--out", str(out_dir)])
+    args = build_parser().parse_args(["report", "--event", str(event), "--out", str(out_dir)])
     code = run_report(
-        args, env, settings_from(env, None), io.StringIO(), clock=lambda: "2026-11-20T10:00:00Z", classify=classify
+        ReportRequest.of(args),
+        env,
+        settings_from(env, None),
+        io.StringIO(),
+        clock=lambda: "2026-11-20T10:00:00Z",
+        classify=classify,
     )
     outputs = json.loads((out_dir / "outputs.json").read_text(encoding="utf-8"))
     return code, outputs, summary.read_text(encoding="utf-8")
@@ -101,12 +106,38 @@ def test_green_run_updates_the_comment_and_closes_our_issue(app: FakeGitHub, tmp
     app.labels["nexus-autofix"] = {"name": "nexus-autofix", "color": "d73a4a"}
     issue = app.add_issue(TITLE, "<!-- nexus:report -->\nold", "github-actions[bot]", ["nexus-autofix"])
     app.jobs[RUN_ID][0].update(conclusion="success")
-    code, outputs, summary = report(app, tmp_path)
+    code, outputs, summary = report(app, tmp_path, green_event(tmp_path))
     assert code == 0
     assert outputs["delivered-via"] == "comment"
     assert issue["state"] == "closed"
     assert "passed again" in app.comments[issue["number"]][-1]["body"]
     assert "closed the fallback issue" in summary
+
+
+def green_event(tmp_path: Path) -> Path:
+    payload = json.loads(EVENT.read_text(encoding="utf-8"))
+    payload["workflow_run"]["conclusion"] = "success"
+    path = tmp_path / "green.json"
+    path.write_text(json.dumps(payload), encoding="utf-8")
+    return path
+
+
+def test_a_failed_run_whose_jobs_show_no_failure_is_never_called_green(app: FakeGitHub, tmp_path: Path) -> None:
+    fail_job(app)
+    report(app, tmp_path)
+    app.labels["nexus-autofix"] = {"name": "nexus-autofix", "color": "d73a4a"}
+    issue = app.add_issue(TITLE, "<!-- nexus:report -->\nold", "github-actions[bot]", ["nexus-autofix"])
+    app.jobs[RUN_ID][0].update(conclusion="cancelled")  # the run concluded failure; only a cancelled job listed
+    code, outputs, summary = report(app, tmp_path)
+    assert code == 0
+    assert outputs["delivered-via"] == "comment"
+    assert issue["state"] == "open"
+    comment = app.comments[PR][0]["body"]
+    assert "Recovered" not in comment
+    assert "All jobs pass" not in comment
+    assert "The run failed" in comment
+    assert "no failed job could be listed" in comment
+    assert "concluded failure" in summary
 
 
 def test_locked_pr_reopens_our_closed_issue_and_appends_history(app: FakeGitHub, tmp_path: Path) -> None:
@@ -160,7 +191,12 @@ def test_green_workflow_run_without_an_earlier_report_posts_nothing(app: FakeGit
     }
     args = build_parser().parse_args(["report", "--event", str(green), "--out", str(tmp_path / "out")])
     code = run_report(
-        args, env, settings_from(env, None), io.StringIO(), clock=lambda: "2026-11-20T10:00:00Z", classify=classify
+        ReportRequest.of(args),
+        env,
+        settings_from(env, None),
+        io.StringIO(),
+        clock=lambda: "2026-11-20T10:00:00Z",
+        classify=classify,
     )
     assert code == 0
     assert app.bot_comments(PR) == []
@@ -176,7 +212,7 @@ def test_an_unexpected_error_in_delivery_still_leaves_the_report(
     def broken(*args: Any, **kwargs: Any) -> Any:
         raise KeyError("bug")
 
-    monkeypatch.setattr("nexus_action.github.live.deliver_report", broken)
+    monkeypatch.setattr("nexus_action.flow.deliver_report", broken)
     with pytest.raises(KeyError):
         report(app, tmp_path)
     assert "clippy" in (tmp_path / "summary.md").read_text(encoding="utf-8")
@@ -284,7 +320,12 @@ def push_report(app: FakeGitHub, tmp_path: Path, conclusion: str, run_id: int = 
         ["report", "--event", str(event), "--event-name", "push", "--repo", app.repository, "--out", str(tmp_path)]
     )
     code = run_report(
-        args, env, settings_from(env, None), io.StringIO(), clock=lambda: "2026-11-20T10:00:00Z", classify=classify
+        ReportRequest.of(args),
+        env,
+        settings_from(env, None),
+        io.StringIO(),
+        clock=lambda: "2026-11-20T10:00:00Z",
+        classify=classify,
     )
     assert code == 0
     return summary.read_text(encoding="utf-8")

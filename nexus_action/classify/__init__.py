@@ -11,7 +11,7 @@ import os
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 from nexus_action.classify.engine import Signals, decide, error_line_test, feed_line
 from nexus_action.classify.gate import build_gate
@@ -67,8 +67,47 @@ def _signals(log: str | Path | IO[bytes], ruleset: RuleSet, job: str | None, *, 
     return signals
 
 
+LogInput = str | Path | bytes | bytearray | IO[bytes] | IO[str]
+
+
+class _EncodedText(io.RawIOBase):
+    """A text stream read as UTF-8 bytes, a piece at a time (the log is never held whole)."""
+
+    def __init__(self, text: IO[str]) -> None:
+        self._text = text
+        self._pending = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._pending:
+            piece = self._text.read(64 * 1024)
+            if not piece:
+                return 0
+            self._pending = piece.encode("utf-8", "surrogateescape")
+        size = min(len(buffer), len(self._pending))
+        buffer[:size] = self._pending[:size]
+        self._pending = self._pending[size:]
+        return size
+
+
+def _as_source(log: LogInput) -> str | Path | IO[bytes]:
+    """A path (str or Path), log content (bytes, or a str holding a newline), or a binary or text stream."""
+    if isinstance(log, bytes | bytearray):
+        return io.BytesIO(bytes(log))
+    if isinstance(log, str) and ("\n" in log or "\r" in log):
+        return io.BytesIO(log.encode("utf-8", "surrogateescape"))  # a path never holds a line break: log text
+    if isinstance(log, str | Path):
+        return log
+    reader = getattr(log, "read", None)
+    if isinstance(log, io.TextIOBase) or (reader is not None and isinstance(reader(0), str)):
+        return io.BufferedReader(_EncodedText(cast("IO[str]", log)))
+    return cast("IO[bytes]", log)
+
+
 def classify_log(
-    log: str | Path | IO[bytes],
+    log: LogInput,
     *,
     workflow: str | None = None,
     job: str | None = None,
@@ -78,12 +117,16 @@ def classify_log(
     extra_rules: Iterable[Mapping[str, Any]] = (),
     use_grep: bool = True,
 ) -> Classification:
-    """Classify one failed job's log. `log` is a path (text log or run-log zip) or a binary stream.
+    """Classify one failed job's log.
+
+    `log` is a path (`Path`, or a `str` without a line break; a text log or a run-log zip), the log's content
+    (`bytes`, or a `str` holding line breaks), or a stream (binary, or text such as `io.StringIO`).
 
     Check-run annotation text fed as a stream works too: each `path:line: message` or `##[error]` line is a
     candidate like any log line. A big plain log file is searched by grep when one that passes a probe is on
     PATH (`use_grep=False`: never start a process); the result is the same either way.
     """
+    log = _as_source(log)
     ruleset = load_rules(extra_rules)
     try:
         signals = _signals(log, ruleset, job, use_grep=use_grep)

@@ -13,7 +13,8 @@ from urllib.parse import quote
 
 from nexus_action.commands.execute import RunRef
 from nexus_action.errors import NexusError
-from nexus_action.github.client import GitHubApi, GitHubCallError
+from nexus_action.github.client import GitHubApi
+from nexus_action.github.failure import GitHubCallError
 from nexus_action.github.threads import Post, StickyComment
 from nexus_action.report import is_report_body
 

@@ -284,6 +284,9 @@ def run_command(args: argparse.Namespace, env: Mapping[str, str], settings: Sett
     io.append_summary(_summary(handled))
     for warning in handled.warnings:
         io.annotate("warning", warning)
+    out.write(_summary(handled))
+    if dry_run:
+        out.write(f"NEXUS AutoFix dry run: nothing was sent; the plan is in {out_dir / 'plan.json'}\n")
     if handled.status == "failed" and settings.fail_on_error:
         return 3
     return 0

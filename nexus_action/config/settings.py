@@ -268,6 +268,8 @@ class Settings:
     extra_rules: tuple[Mapping[str, Any], ...] = ()
     # Where each value came from (input / env / config / default), for `--explain-settings` and tests.
     sources: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    # The name each value was set under (`GITHUB_TOKEN`, `input github-token`, ...), for `nexus-autofix settings`.
+    source_names: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def secret_values(self) -> tuple[str, ...]:
         """Values that must never leave the runner in clear: redaction masks these."""
@@ -417,6 +419,7 @@ def load_settings(env: Mapping[str, str], config: Mapping[str, Any] | None = Non
     config = config or {}
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
+    names: dict[str, str] = {}
     for option in OPTIONS:
         found = _raw_value(option, env, config)
         if found is None:
@@ -425,10 +428,16 @@ def load_settings(env: Mapping[str, str], config: Mapping[str, Any] | None = Non
         raw, source, name = found
         values[option.attr] = parse_value(option, name, raw)
         sources[option.attr] = source
+        names[option.attr] = name
     rules = config.get("rules") or ()
     if not isinstance(rules, list | tuple):
         raise config_error("rules (config file)", rules, "a list of rule objects")
-    return Settings(**values, extra_rules=tuple(rules), sources=sources)
+    if values.get("alert_webhook_enabled") and values.get("alert_webhook_route_map"):
+        from nexus_action.notify.routes import parse_route_map
+
+        # Checked when the settings are read, not on the day the webhook is the last resort.
+        parse_route_map(values["alert_webhook_route_map"], setting=names["alert_webhook_route_map"])
+    return Settings(**values, extra_rules=tuple(rules), sources=sources, source_names=names)
 
 
 def require_token(settings: Settings) -> str:

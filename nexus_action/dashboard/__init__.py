@@ -1,6 +1,6 @@
 """CI failure dashboard: one issue per repository listing the latest failed runs, with fix-time insights.
 
-Pure entry points for the pipeline (the GitHub writes live in `dashboard/live.py`):
+Pure entry points for the report flow (the GitHub writes live in `dashboard/live.py`):
 - `update_dashboard(previous_body, snapshot, settings=..., now=...)` -> DashboardReport (body, state, rows);
 - `has_open_failure(previous_body, snapshot, settings=...)`: whether a green run has a red row to close (the live
   upsert asks it before touching the dashboard for a green run).

@@ -15,7 +15,7 @@ from pathlib import Path
 from nexus_action.config.settings import Settings
 from nexus_action.dashboard import DASHBOARD_MARKER, has_open_failure, read_records, update_dashboard
 from nexus_action.dashboard.model import DASHBOARD_LABEL, DashboardReport
-from nexus_action.github.client import GitHubApi
+from nexus_action.github.port import RestApi
 from nexus_action.github.threads import Post, ensure_label, labelled_issues
 from nexus_action.isotime import parse_iso
 from nexus_action.report.model import Snapshot
@@ -38,7 +38,7 @@ class DashboardDelivery:
 class DashboardIssue:
     """The repository's one CI failure dashboard issue."""
 
-    def __init__(self, api: GitHubApi, repository: str, *, bot_login: str, label: str = DASHBOARD_LABEL) -> None:
+    def __init__(self, api: RestApi, repository: str, *, bot_login: str, label: str = DASHBOARD_LABEL) -> None:
         self.api = api
         self.repository = repository
         self.bot_login = bot_login
@@ -81,7 +81,7 @@ def _change(issue: Post, report: DashboardReport) -> dict[str, object]:
 
 
 def publish_dashboard(
-    api: GitHubApi,
+    api: RestApi,
     repository: str,
     snapshot: Snapshot,
     *,

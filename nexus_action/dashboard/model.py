@@ -19,7 +19,7 @@ from nexus_action.report.redact import sanitize
 DASHBOARD_LABEL = "ci-failures"
 STATE_KIND = "dashboard"
 STATE_VERSION = 1
-# Latest failed runs listed in the issue (issue 9).
+# Latest failed runs listed in the dashboard issue.
 ENTRY_LIMIT = 30
 # Run attempts kept in the hidden state: the insights window. Trimmed further when the body would not fit.
 RECORD_LIMIT = 150
@@ -90,7 +90,7 @@ class RunRecord:
 
     @property
     def target(self) -> str:
-        """Where red -> green is measured: the PR when there is one, else the branch (issue 9)."""
+        """Where red -> green is measured: the PR when there is one, else the branch."""
         return f"PR #{self.pr_number}" if self.pr_number else self.branch
 
     @property

@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any
 
 import requests
@@ -19,41 +18,14 @@ from github.GithubException import GithubException, RateLimitExceededExceedsMaxW
 from requests.adapters import HTTPAdapter
 
 from nexus_action.config.settings import Settings
-from nexus_action.github.policy import CallLedger, NexusRetry, rate_limit_wait
+from nexus_action.github.failure import CallFailure, GitHubCallError
+from nexus_action.github.ledger import CallLedger
+from nexus_action.github.policy import NexusRetry, rate_limit_wait
 
 USER_AGENT = "nexus-autofix/0.1 (+https://github.com/nexus-autofix)"
 # Logs can be large; anything past this is cut.
 MAX_LOG_BYTES = 64 * 1024 * 1024
 _NEXT_LINK = re.compile(r'<([^>]+)>;\s*rel="next"')
-
-# The stable error code each kind of failure is reported under (other kinds: NEXUS-DELIVERY-FAILED).
-KIND_CODES = {
-    "unauthorized": "NEXUS-TOKEN-FORBIDDEN",
-    "forbidden": "NEXUS-TOKEN-FORBIDDEN",
-    "rate-limited": "NEXUS-RATE-LIMITED",
-    "unavailable": "NEXUS-GITHUB-UNAVAILABLE",
-    "log-unavailable": "NEXUS-LOG-UNAVAILABLE",
-}
-
-
-@dataclass(frozen=True)
-class CallFailure:
-    """One GitHub call that did not succeed, as data for the outcome."""
-
-    operation: str
-    status: int | None
-    kind: str  # unauthorized | forbidden | locked | rate-limited | unavailable | not-found | too-long | invalid
-    reason: str
-
-    @property
-    def code(self) -> str:
-        return KIND_CODES.get(self.kind, "NEXUS-DELIVERY-FAILED")
-
-
-class GitHubCallError(Exception):
-    def __init__(self, failure: CallFailure) -> None:
-        super().__init__(f"{failure.operation}: {failure.status or 'no answer'} {failure.reason}")
-        self.failure = failure
 
 
 def _message(data: Any) -> str:

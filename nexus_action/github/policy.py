@@ -16,10 +16,7 @@ Every wait goes through `CallLedger.sleep`, which calls the injected sleep funct
 from __future__ import annotations
 
 import json
-import random
-import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Any
 
 from github.GithubException import RateLimitExceededExceedsMaxWait
@@ -28,33 +25,13 @@ from github.Requester import Requester
 from urllib3 import Retry
 from urllib3.exceptions import MaxRetryError
 
+from nexus_action.github.ledger import CallLedger
+
 # GitHub asks for "at least one minute" after a secondary rate limit without retry-after.
 SECONDARY_RATE_WAIT = 60.0
 RATE_LIMIT_STATUSES = frozenset({403, 429})
 # PATCH of a body and DELETE are idempotent; POST is not (see module docstring).
 RETRYABLE_METHODS = frozenset({"GET", "HEAD", "PUT", "PATCH", "DELETE", "OPTIONS"})
-
-
-@dataclass
-class CallLedger:
-    """Shared by every copy of the Retry object of one client: counts requests and records waits."""
-
-    sleep_fn: Callable[[float], None] = time.sleep
-    clock: Callable[[], float] = time.time
-    random_fn: Callable[[], float] = random.random
-    requests: int = 0
-    retries: int = 0
-    waits: list[float] = field(default_factory=list)
-
-    @property
-    def slept(self) -> float:
-        return round(sum(self.waits), 3)
-
-    def sleep(self, seconds: float) -> None:
-        seconds = max(0.0, seconds)
-        self.waits.append(seconds)
-        if seconds:
-            self.sleep_fn(seconds)
 
 
 def _header(headers: Mapping[str, Any], name: str) -> str:

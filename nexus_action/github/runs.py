@@ -13,7 +13,8 @@ from io import BytesIO
 from typing import Any
 
 from nexus_action.classify.model import Classification
-from nexus_action.github.client import CallFailure, GitHubApi, GitHubCallError
+from nexus_action.github.failure import CallFailure, GitHubCallError
+from nexus_action.github.port import RestApi
 from nexus_action.report.model import FailedJob
 from nexus_action.runner.context import RunContext
 
@@ -65,7 +66,7 @@ def _has_failed(job: Mapping[str, Any]) -> bool:
     return _failing_step(job)[0] is not None
 
 
-def list_failed_jobs(api: GitHubApi, ctx: RunContext, ignore_jobs: Iterable[str] = ()) -> list[dict[str, Any]]:
+def list_failed_jobs(api: RestApi, ctx: RunContext, ignore_jobs: Iterable[str] = ()) -> list[dict[str, Any]]:
     """Jobs of the latest attempt that failed (or are failing), minus ignored ones.
 
     Calls: GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs
@@ -85,7 +86,7 @@ def list_failed_jobs(api: GitHubApi, ctx: RunContext, ignore_jobs: Iterable[str]
     return found
 
 
-def job_annotations(api: GitHubApi, ctx: RunContext, job: Mapping[str, Any]) -> tuple[str, ...]:
+def job_annotations(api: RestApi, ctx: RunContext, job: Mapping[str, Any]) -> tuple[str, ...]:
     """The job's check-run annotations as `##[error]path:line: message` lines (capped by GitHub at 50).
 
     Calls: GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations
@@ -100,7 +101,7 @@ def job_annotations(api: GitHubApi, ctx: RunContext, job: Mapping[str, Any]) -> 
     return tuple(lines)
 
 
-def gather_job(api: GitHubApi, ctx: RunContext, job: Mapping[str, Any]) -> JobEvidence:
+def gather_job(api: RestApi, ctx: RunContext, job: Mapping[str, Any]) -> JobEvidence:
     """Download the job's log; when GitHub has none yet (404 while running), fall back to annotations.
 
     Calls: GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs (302 -> short-lived URL)
@@ -123,7 +124,7 @@ def gather_job(api: GitHubApi, ctx: RunContext, job: Mapping[str, Any]) -> JobEv
     return replace(base, annotations=annotations, problem=problem)
 
 
-def resolve_pr(api: GitHubApi, ctx: RunContext) -> int | None:
+def resolve_pr(api: RestApi, ctx: RunContext) -> int | None:
     """The PR of this run: from the payload, else by head SHA (fork PRs under workflow_run come empty).
 
     Calls: GET /repos/{owner}/{repo}/commits/{sha}/pulls
@@ -141,7 +142,7 @@ def resolve_pr(api: GitHubApi, ctx: RunContext) -> int | None:
     return int(chosen[0]["number"]) if chosen else None
 
 
-def changed_files(api: GitHubApi, ctx: RunContext, pr_number: int) -> list[str]:
+def changed_files(api: RestApi, ctx: RunContext, pr_number: int) -> list[str]:
     """Paths the PR touches, bounded to MAX_FILE_PAGES pages.
 
     Calls: GET /repos/{owner}/{repo}/pulls/{pull_number}/files
@@ -152,7 +153,7 @@ def changed_files(api: GitHubApi, ctx: RunContext, pr_number: int) -> list[str]:
     return paths
 
 
-def pr_evidence(api: GitHubApi, ctx: RunContext) -> RunEvidence:
+def pr_evidence(api: RestApi, ctx: RunContext) -> RunEvidence:
     """Evidence holding only the run's PR (or the problem that kept us from finding it)."""
     evidence = RunEvidence(pr_number=None)
     try:
@@ -162,7 +163,7 @@ def pr_evidence(api: GitHubApi, ctx: RunContext) -> RunEvidence:
     return evidence
 
 
-def gather_run(api: GitHubApi, ctx: RunContext, *, ignore_jobs: Iterable[str] = ()) -> RunEvidence:
+def gather_run(api: RestApi, ctx: RunContext, *, ignore_jobs: Iterable[str] = ()) -> RunEvidence:
     """Everything the report needs from GitHub. Failures to read are recorded, not raised,
     except when the job list itself cannot be read (then there is nothing to report on)."""
     evidence = pr_evidence(api, ctx)

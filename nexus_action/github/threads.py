@@ -10,7 +10,8 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from nexus_action.github.client import GitHubApi, GitHubCallError
+from nexus_action.github.failure import GitHubCallError
+from nexus_action.github.port import RestApi
 from nexus_action.github.post import Post, oldest_first
 
 MAX_COMMENT_PAGES = 30  # 3,000 comments: far beyond any PR a person still reads
@@ -24,7 +25,7 @@ IsReport = Callable[[str], bool]
 class StickyComment:
     """The one PR comment NEXUS keeps up to date."""
 
-    def __init__(self, api: GitHubApi, repository: str, pr_number: int, bot_login: str, is_report: IsReport) -> None:
+    def __init__(self, api: RestApi, repository: str, pr_number: int, bot_login: str, is_report: IsReport) -> None:
         self.api = api
         self.repository = repository
         self.pr_number = pr_number
@@ -107,14 +108,14 @@ class StickyComment:
                 self.update(duplicate, f"Superseded by the NEXUS AutoFix report above: {keeper.url}")
 
 
-def _backoff(attempt: int, api: GitHubApi) -> float:
+def _backoff(attempt: int, api: RestApi) -> float:
     return round(min(30.0, 2.0**attempt) * (0.5 + 0.5 * api.ledger.random_fn()), 3)
 
 
 class FallbackIssue:
     """The issue `NEXUS AutoFix report for PR #<N>`, found by listing issues with our label."""
 
-    def __init__(self, api: GitHubApi, repository: str, pr_number: int, label: str, bot_login: str) -> None:
+    def __init__(self, api: RestApi, repository: str, pr_number: int, label: str, bot_login: str) -> None:
         self.api = api
         self.repository = repository
         self.pr_number = pr_number
@@ -178,7 +179,7 @@ class FallbackIssue:
 __all__ = ["FallbackIssue", "Post", "StickyComment", "ensure_label", "oldest_first"]
 
 
-def labelled_issues(api: GitHubApi, repository: str, label: str) -> Iterator[Post]:
+def labelled_issues(api: RestApi, repository: str, label: str) -> Iterator[Post]:
     """Issues carrying our label, oldest first; listing by label, never search (search lags behind writes).
 
     Calls: GET /repos/{owner}/{repo}/issues?labels={label}&state=all (paginated, at most MAX_ISSUE_PAGES)
@@ -190,7 +191,7 @@ def labelled_issues(api: GitHubApi, repository: str, label: str) -> Iterator[Pos
                 yield Post.from_api(item)
 
 
-def ensure_label(api: GitHubApi, repository: str, name: str, *, color: str, description: str) -> None:
+def ensure_label(api: RestApi, repository: str, name: str, *, color: str, description: str) -> None:
     """Create the label our issues are listed by, when the repository does not have it yet.
 
     Calls: GET /repos/{owner}/{repo}/labels/{name}; POST /repos/{owner}/{repo}/labels when missing

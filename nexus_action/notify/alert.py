@@ -37,7 +37,6 @@ class AlertOutcome:
     dedupe_key: str
     route: Route | None = None
     webhook: WebhookOutcome | None = None
-    dry_run: bool = False
 
     @property
     def delivered(self) -> bool:
@@ -119,9 +118,6 @@ def send_alert(
         transition_lines=transition_lines,
     )
     already_sent.add(key)
-    if settings.dry_run:
-        return AlertOutcome(
-            sent=True, reason=f"dry run: would post {route.format}", dedupe_key=key, route=route, dry_run=True
-        )
+    # A dry run passes a sender that records instead of posting: the decision above is the same either way.
     outcome = sender.post(route.url, payload)
     return AlertOutcome(sent=True, reason="sent", dedupe_key=key, route=route, webhook=outcome)

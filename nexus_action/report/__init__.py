@@ -1,6 +1,6 @@
 """The report: Snapshot -> Transition, hidden state and history -> comment, fallback issue and step summary.
 
-Pure: plain data in, plain data out. `build_report` is the one entry point for the pipeline;
+Pure: plain data in, plain data out. `build_report` is the one entry point for the report flow;
 `render_comment` re-renders a state after a slash command changed it.
 """
 

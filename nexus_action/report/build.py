@@ -1,6 +1,6 @@
 """build_report: one snapshot + the previous body -> the next state and every rendered text.
 
-History-level guards (issue 10) live here because they decide how the state moves:
+History-level guards live here because they decide how the state moves:
 - the same run attempt processed twice updates its history entry (and says so: no second alert);
 - attempt 2 of a run is a new entry that says it re-runs attempt 1 and whether that fixed it (flaky candidate);
 - a report for an older head SHA than the one already shown is recorded in history only.

@@ -103,10 +103,13 @@ class Snapshot:
     conclusion: str = "failure"
     # Set when this run tests a fix NEXUS AutoFix requested (the fix request id): the report labels it.
     fix_request: str | None = None
+    # Why no failed job is listed for a run that failed (the job list could not be read, or it shows none).
+    unlisted_reason: str | None = None
 
     @property
     def failed(self) -> bool:
-        return bool(self.jobs)
+        """Failed jobs, or a run that failed with none listed (`unlisted_reason` says why): never called green."""
+        return bool(self.jobs) or (self.unlisted_reason is not None and self.conclusion != "success")
 
     @property
     def top_job(self) -> FailedJob | None:
@@ -116,7 +119,7 @@ class Snapshot:
         return max(self.jobs, key=lambda j: (j.classification.top_blocker is not None, j.classification.confidence))
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "repository": self.repository,
             "run_id": self.run_id,
             "run_attempt": self.run_attempt,
@@ -131,6 +134,9 @@ class Snapshot:
             "fix_request": self.fix_request,
             "jobs": [j.to_dict() for j in self.jobs],
         }
+        if self.unlisted_reason is not None:  # only written when set, so older states read back the same
+            data["unlisted_reason"] = self.unlisted_reason
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Snapshot:
@@ -148,4 +154,5 @@ class Snapshot:
             server_url=str(data.get("server_url") or "https://github.com"),
             conclusion=str(data.get("conclusion") or "failure"),
             fix_request=data.get("fix_request") if isinstance(data.get("fix_request"), str) else None,
+            unlisted_reason=as_opt_str(data.get("unlisted_reason")),
         )

@@ -86,6 +86,13 @@ def status_line(state: ReportState, clean: Clean) -> str:
     since = ""
     if t and t.attempts > 1 and t.since:
         since = f" (attempt {t.attempts}, failing since {md.text(t.since)})"
+    if not count:
+        reason = f": {md.text(clean(snap.unlisted_reason))}" if snap.unlisted_reason else ""
+        run = f" ({md.link('the run', snap.run_url)})" if snap.run_url else ""
+        return (
+            f"❌ **The run failed**{where}{branch} at {commit_link(snap)}, but no failed job could be listed"
+            f"{reason}{run}.{since}"
+        )
     jobs = f"{count} failed job{'s' if count != 1 else ''}"
     return f"❌ **{jobs}**{where}{branch} at {commit_link(snap)}{routed}{since}."
 

@@ -228,7 +228,7 @@ class ReportState:
     transition: Transition | None = None
     omitted_jobs: int = 0  # failed jobs of `latest` left out to keep the body under GitHub's limit
     integrity_warnings: tuple[str, ...] = ()  # what reading the previous state found wrong; shown in the report
-    # Slash-command fields (issue 8 updates these, then re-renders).
+    # Slash-command fields: `/nexus` commands update these, then re-render.
     muted: bool = False
     retries_by_sha: Mapping[str, int] = field(default_factory=dict)
     fix_requests: tuple[FixRequest, ...] = ()

@@ -1,6 +1,6 @@
 """The runner's files and workflow commands: outputs, step summary, annotations, masks, stop-commands.
 
-One small object, `RunnerIO(env, stdout)`, that the pipeline and the command handler pass around. On a
+One small object, `RunnerIO(env, stdout)`, that the report flow and the command handler pass around. On a
 runner (`GITHUB_OUTPUT` / `GITHUB_STEP_SUMMARY` set) it writes GitHub's files and prints workflow
 commands; on a laptop it writes `outputs.json` and `step-summary.md` into an out folder, or prints a
 readable form to stdout, and never prints `::add-mask::` lines (they would echo the secret).

@@ -154,21 +154,22 @@ def test_no_url_for_this_repository_is_reported_not_raised() -> None:
     assert "no webhook URL for octo-org/web-app" in outcome.reason
 
 
-def test_a_malformed_map_fails_even_when_the_alert_is_not_needed() -> None:
-    cfg = settings(AUTOFIX_ALERT_WEBHOOK_ROUTE_MAP="repo:octo-org/web=http://insecure.example/hook")
+def test_a_malformed_map_fails_when_the_settings_are_read_before_any_alert() -> None:
     with pytest.raises(NexusError) as err:
-        alert(small(), cfg, comment_ok=True)
+        settings(AUTOFIX_ALERT_WEBHOOK_ROUTE_MAP="repo:octo-org/web=http://insecure.example/hook")
     assert err.value.code == "NEXUS-CONFIG-INVALID"
     assert "/hook" not in err.value.message
 
 
-def test_dry_run_builds_but_does_not_post() -> None:
-    sent: set[str] = set()
-    outcome, fake = alert(small(), settings(AUTOFIX_DRY_RUN="true"), sent=sent)
+def test_a_dry_run_records_the_request_with_the_host_only() -> None:
+    from nexus_action.channels import RecordingSender
+
+    recorded: list[dict[str, object]] = []
+    outcome, _ = alert(small(), settings(AUTOFIX_DRY_RUN="true"), sender=RecordingSender(recorded), sent=set())
     assert outcome.sent
-    assert outcome.dry_run
-    assert not fake.posts
-    assert "dry run: would post json" in outcome.line
+    assert [r["path"] for r in recorded] == ["https://alerts.example.com/***"]
+    assert str(recorded[0]["body_sha256"]).startswith("sha256:")
+    assert "j" * 24 not in str(recorded)
 
 
 def test_payloads_are_redacted_with_the_settings_secrets() -> None:

@@ -14,11 +14,13 @@ from typing import Any
 
 import pytest
 
+from nexus_action.classify import classify_log
 from nexus_action.classify.model import Blocker, Classification, Evidence
 from nexus_action.cli import build_parser
 from nexus_action.config.load import settings_from
 from nexus_action.errors import NexusError
-from nexus_action.pipeline import parse_log_args, run_report
+from nexus_action.flow import ReportRequest, run_report
+from nexus_action.gather import parse_log_args
 from nexus_action.report import read_state
 
 EVENTS = Path(__file__).parent / "data" / "events"
@@ -42,11 +44,16 @@ def every_line(path: Any, **kw: Any) -> Classification:
     )
 
 
-def run(argv: list[str], env: Mapping[str, str] | None = None, now: str = "2026-11-20T10:00:00Z") -> tuple[int, str]:
+def run(
+    argv: list[str],
+    env: Mapping[str, str] | None = None,
+    now: str = "2026-11-20T10:00:00Z",
+    classify: Any = every_line,
+) -> tuple[int, str]:
     env = dict(env or {})
     args = build_parser().parse_args(["report", *argv])
     out = io.StringIO()
-    code = run_report(args, env, settings_from(env, None), out, clock=lambda: now, classify=every_line)
+    code = run_report(ReportRequest.of(args), env, settings_from(env, None), out, clock=lambda: now, classify=classify)
     return code, out.getvalue()
 
 
@@ -79,8 +86,10 @@ def test_dry_run_writes_every_file(tmp_path: Path, log: Path) -> None:
         "transition": "first_failure",
     }
     assert outputs["top-blocker"] == "error: this `if` has identical blocks"
-    plan = json.loads((out / "plan.json").read_text(encoding="utf-8"))["requests"]
-    assert [(r["method"], r["when"]) for r in plan][:2] == [("GET", "always"), ("POST", "always")]
+    planned = json.loads((out / "plan.json").read_text(encoding="utf-8"))
+    assert planned["would_deliver_via"] == "comment"
+    plan = planned["requests"]
+    assert [(r["method"], r["status"]) for r in plan][:2] == [("GET", 200), ("POST", 201)]
     assert plan[1]["path"] == "/repos/octo-org/octo-repo/issues/42/comments"
     assert plan[1]["body_sha256"].startswith("sha256:")
     assert (out / "issue.md").read_text(encoding="utf-8").startswith("# NEXUS AutoFix report for PR #42\n")
@@ -212,7 +221,22 @@ def test_green_run_with_previous_report_recovers(tmp_path: Path, log: Path) -> N
     assert "✅ **Recovered**" in comment
     assert "time to fix 45 min" in comment
     plan = json.loads((tmp_path / "2" / "plan.json").read_text(encoding="utf-8"))["requests"]
-    assert plan[-1]["purpose"] == "close it"
+    # list the run's jobs (none failed), find our comment, update it, look for a fallback issue to close
+    assert [r["method"] for r in plan] == ["GET", "GET", "PATCH", "GET"]
+    assert plan[0]["purpose"] == "list the run's failed jobs"
+    # With an open fallback issue among what --previous says GitHub holds, the green run closes it.
+    issue = {"id": 7, "number": 7, "title": "NEXUS AutoFix report for PR #42", "state": "open"}
+    issue.update(user={"login": "github-actions[bot]"}, labels=[{"name": "nexus-autofix"}], body="old")
+    body = (first / "comment.md").read_text(encoding="utf-8")
+    comment = {"id": 3, "user": {"login": "github-actions[bot]"}, "body": body}
+    threads = tmp_path / "threads.json"
+    threads.write_text(json.dumps({"comments": [comment], "issues": [issue]}), encoding="utf-8")
+    run(["--dry-run", "--event", str(green), "--previous", str(threads), "--out", str(tmp_path / "3")])
+    plan = json.loads((tmp_path / "3" / "plan.json").read_text(encoding="utf-8"))["requests"]
+    assert [(r["method"], r["path"]) for r in plan][-2:] == [
+        ("POST", "/repos/octo-org/octo-repo/issues/7/comments"),
+        ("PATCH", "/repos/octo-org/octo-repo/issues/7"),
+    ]
 
 
 def test_flags_without_an_event_file(tmp_path: Path, log: Path) -> None:
@@ -241,13 +265,23 @@ def test_flags_without_an_event_file(tmp_path: Path, log: Path) -> None:
     assert "**clippy**" in comment  # job name from the file stem
 
 
-def test_missing_log_and_missing_logs_are_clear_errors(tmp_path: Path) -> None:
-    with pytest.raises(NexusError) as err:
-        run(["--dry-run", "--event", str(FAILED_ON_PR), "--log", str(tmp_path / "nope.log"), "--out", str(tmp_path)])
-    assert err.value.code == "NEXUS-INPUT-INVALID"
-    with pytest.raises(NexusError) as err:
-        run(["--dry-run", "--event", str(FAILED_ON_PR), "--out", str(tmp_path)])
-    assert "needs at least one --log" in err.value.message
+def test_a_missing_log_still_yields_a_report_that_says_so(tmp_path: Path) -> None:
+    # A step before the `tee` failed (checkout, npm ci): the log file was never written.
+    argv = ["--dry-run", "--event", str(FAILED_ON_PR), "--log", f"build={tmp_path / 'nope.log'}"]
+    code, _printed = run([*argv, "--out", str(tmp_path / "a")], classify=classify_log)
+    assert code == 0
+    comment = (tmp_path / "a" / "comment.md").read_text(encoding="utf-8")
+    assert "`build`" in comment
+    assert "the log of job build was not available" in (tmp_path / "a" / "summary.md").read_text(encoding="utf-8")
+
+
+def test_a_failed_run_with_no_log_and_no_job_listed_is_reported_failed(tmp_path: Path) -> None:
+    code, _ = run(["--dry-run", "--event", str(FAILED_ON_PR), "--out", str(tmp_path / "b")], classify=classify_log)
+    assert code == 0
+    comment = (tmp_path / "b" / "comment.md").read_text(encoding="utf-8")
+    assert "The run failed" in comment
+    assert "no failed job could be listed" in comment
+    assert "Recovered" not in comment
 
 
 def test_live_run_without_token_fails_after_writing_the_summary(tmp_path: Path, log: Path) -> None:
@@ -303,7 +337,7 @@ DEMO = Path(__file__).parent / "data" / "reports" / "demo"
 def _real(argv: list[str], now: str = "2026-11-20T10:00:00Z") -> str:
     args = build_parser().parse_args(["report", *argv])
     out = io.StringIO()
-    assert run_report(args, {}, settings_from({}, None), out, clock=lambda: now) == 0
+    assert run_report(ReportRequest.of(args), {}, settings_from({}, None), out, clock=lambda: now) == 0
     return out.getvalue()
 
 

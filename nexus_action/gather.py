@@ -1,0 +1,116 @@
+"""Where a report's jobs come from: the `--log` files given, or the run's failed jobs read from GitHub.
+
+Either way the result is the same data: the run's PR, its failed jobs classified, and what could not be read.
+Nothing here raises for what GitHub answered: a job list that cannot be read is a problem in the result, so
+the report still goes out (saying the run failed and why its jobs are not listed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from io import BytesIO
+from pathlib import Path
+
+from nexus_action.classify.model import Classification
+from nexus_action.config.settings import Settings
+from nexus_action.github.failure import CallFailure, GitHubCallError
+from nexus_action.github.port import RestApi
+from nexus_action.github.runs import RunEvidence, classify_jobs, gather_job, list_failed_jobs, pr_evidence
+from nexus_action.github.runs import changed_files as pr_changed_files
+from nexus_action.report.model import FailedJob
+from nexus_action.runner.context import RunContext
+
+Classify = Callable[..., Classification]
+
+
+@dataclass(frozen=True)
+class LogArg:
+    """One `--log [JOB=]PATH`: a saved log of the job named JOB (default: the file's stem)."""
+
+    job: str
+    path: Path
+
+
+def parse_log_args(values: Sequence[str]) -> list[LogArg]:
+    """`[JOB=]PATH`; a path that itself holds `=` still works when that file exists."""
+    logs = []
+    for value in values:
+        job, sep, path = value.partition("=")
+        if sep and job.strip() and path and not Path(value).exists():
+            logs.append(LogArg(job.strip(), Path(path)))
+        else:
+            logs.append(LogArg(Path(value).stem, Path(value)))
+    return logs
+
+
+@dataclass
+class Gathered:
+    """What the report is built from."""
+
+    pr_number: int | None
+    jobs: tuple[FailedJob, ...] = ()
+    listed: bool = False  # the run's job list was read: with no failed job in it, the run is green
+    problems: list[CallFailure] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def gather_jobs(
+    api: RestApi, ctx: RunContext, settings: Settings, logs: Sequence[LogArg], classify: Classify
+) -> Gathered:
+    """Jobs from the `--log` files when any are given (only the PR is looked up), else from the run on GitHub."""
+    evidence = pr_evidence(api, ctx)
+    gathered = Gathered(pr_number=evidence.pr_number, problems=list(evidence.problems))
+    if logs:
+        gathered.jobs = tuple(_classify_given(log, ctx, settings, classify, gathered.notes) for log in logs)
+        return gathered
+    try:
+        failed = list_failed_jobs(api, ctx, settings.ignore_jobs)
+    except GitHubCallError as err:
+        gathered.problems.append(err.failure)
+        failure = err.failure
+        gathered.notes.append(
+            f"the run's jobs could not be read: {failure.operation} -> {failure.status or 'no answer'} {failure.reason}"
+        )
+        return gathered
+    gathered.listed = ctx.run_id is not None
+    run = RunEvidence(pr_number=evidence.pr_number)
+    for job in failed:
+        found = gather_job(api, ctx, job)
+        run.jobs.append(found)
+        if found.problem:
+            gathered.problems.append(found.problem)
+    if run.pr_number is not None and run.jobs:
+        try:
+            run.changed_files = pr_changed_files(api, ctx, run.pr_number)
+        except GitHubCallError as err:
+            gathered.problems.append(err.failure)
+    gathered.jobs = classify_jobs(
+        run, workflow=ctx.workflow, classify=classify, routing=dict(settings.routing), extra_rules=settings.extra_rules
+    )
+    return gathered
+
+
+def _classify_given(
+    log: LogArg, ctx: RunContext, settings: Settings, classify: Classify, notes: list[str]
+) -> FailedJob:
+    """Classify one given log; a file that is missing or empty (a step before the `tee` failed) still yields the
+    job, classified from its name alone and marked as having no log."""
+    try:
+        usable = log.path.is_file() and log.path.stat().st_size > 0
+    except OSError:
+        usable = False
+    if not usable:
+        notes.append(f"the log of job {log.job} was not available ({str(log.path)!r} is missing or empty)")
+        source: Path | BytesIO = BytesIO(f"##[error]{log.job}: failed; its log was not available\n".encode())
+    else:
+        source = log.path
+    c = classify(
+        source,
+        workflow=ctx.workflow or None,
+        job=log.job,
+        routing=dict(settings.routing),
+        extra_rules=settings.extra_rules,
+    )
+    step = c.top_blocker.step if c.top_blocker else None
+    return FailedJob(name=log.job, classification=c, step=step, log_available=usable)

@@ -1,0 +1,33 @@
+"""What one GitHub client did: how many requests, how many retries, and every wait (through an injected sleep).
+
+Plain data with no HTTP library behind it, so a dry run's in-memory GitHub keeps the same books.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+
+@dataclass
+class CallLedger:
+    """Shared by every copy of the Retry object of one client: counts requests and records waits."""
+
+    sleep_fn: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.time
+    random_fn: Callable[[], float] = random.random
+    requests: int = 0
+    retries: int = 0
+    waits: list[float] = field(default_factory=list)
+
+    @property
+    def slept(self) -> float:
+        return round(sum(self.waits), 3)
+
+    def sleep(self, seconds: float) -> None:
+        seconds = max(0.0, seconds)
+        self.waits.append(seconds)
+        if seconds:
+            self.sleep_fn(seconds)
