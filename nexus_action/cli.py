@@ -177,9 +177,8 @@ def _summary(data: dict[str, Any]) -> str:
 
 
 def _run_settings(args: argparse.Namespace, env: Mapping[str, str], out: TextIO) -> int:
-    from nexus_action.config.settings import OPTIONS
-
     from nexus_action.classify.model import DEFAULT_AGENTS
+    from nexus_action.config.settings import OPTIONS
 
     settings = settings_from(env, args.config)
     for option in OPTIONS:

@@ -149,9 +149,8 @@ def build_snapshot(ctx: RunContext, gathered: Gathered, *, created_at: str, fix_
     )
     unlisted = None
     if not jobs and not green:
-        read_error = next((n for n in gathered.notes if n.startswith("the run's jobs could not be read")), None)
-        if read_error:
-            unlisted = read_error
+        if gathered.list_error:
+            unlisted = gathered.list_error
         elif ctx.run_conclusion in FAILED_RUN:
             unlisted = f"GitHub lists no failed job for a run that concluded {ctx.run_conclusion}"
         else:

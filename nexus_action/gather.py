@@ -14,10 +14,9 @@ from pathlib import Path
 
 from nexus_action.classify.model import Classification
 from nexus_action.config.settings import Settings
-from nexus_action.github.failure import CallFailure, GitHubCallError
+from nexus_action.github.failure import CallFailure
 from nexus_action.github.port import RestApi
-from nexus_action.github.runs import RunEvidence, classify_jobs, gather_job, list_failed_jobs, pr_evidence
-from nexus_action.github.runs import changed_files as pr_changed_files
+from nexus_action.github.runs import classify_jobs, gather_run, pr_evidence
 from nexus_action.report.model import FailedJob
 from nexus_action.runner.context import RunContext
 
@@ -51,6 +50,7 @@ class Gathered:
     pr_number: int | None
     jobs: tuple[FailedJob, ...] = ()
     listed: bool = False  # the run's job list was read: with no failed job in it, the run is green
+    list_error: str | None = None  # why the run's job list could not be read
     problems: list[CallFailure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
@@ -59,34 +59,21 @@ def gather_jobs(
     api: RestApi, ctx: RunContext, settings: Settings, logs: Sequence[LogArg], classify: Classify
 ) -> Gathered:
     """Jobs from the `--log` files when any are given (only the PR is looked up), else from the run on GitHub."""
-    evidence = pr_evidence(api, ctx)
-    gathered = Gathered(pr_number=evidence.pr_number, problems=list(evidence.problems))
     if logs:
+        evidence = pr_evidence(api, ctx)
+        gathered = Gathered(pr_number=evidence.pr_number, problems=list(evidence.problems))
         gathered.jobs = tuple(_classify_given(log, ctx, settings, classify, gathered.notes) for log in logs)
         return gathered
-    try:
-        failed = list_failed_jobs(api, ctx, settings.ignore_jobs)
-    except GitHubCallError as err:
-        gathered.problems.append(err.failure)
-        failure = err.failure
-        gathered.notes.append(
-            f"the run's jobs could not be read: {failure.operation} -> {failure.status or 'no answer'} {failure.reason}"
-        )
-        return gathered
-    gathered.listed = ctx.run_id is not None
-    run = RunEvidence(pr_number=evidence.pr_number)
-    for job in failed:
-        found = gather_job(api, ctx, job)
-        run.jobs.append(found)
-        if found.problem:
-            gathered.problems.append(found.problem)
-    if run.pr_number is not None and run.jobs:
-        try:
-            run.changed_files = pr_changed_files(api, ctx, run.pr_number)
-        except GitHubCallError as err:
-            gathered.problems.append(err.failure)
+    run = gather_run(api, ctx, ignore_jobs=settings.ignore_jobs)
+    gathered = Gathered(pr_number=run.pr_number, listed=run.listed, problems=list(run.problems))
+    if run.list_failure is not None:
+        failure = run.list_failure
+        status = failure.status or "no answer"
+        gathered.list_error = f"the run's jobs could not be read: {failure.operation} -> {status} {failure.reason}"
+        gathered.notes.append(gathered.list_error)
+    routing = dict(settings.routing)
     gathered.jobs = classify_jobs(
-        run, workflow=ctx.workflow, classify=classify, routing=dict(settings.routing), extra_rules=settings.extra_rules
+        run, workflow=ctx.workflow, classify=classify, routing=routing, extra_rules=settings.extra_rules
     )
     return gathered
 

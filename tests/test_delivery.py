@@ -355,3 +355,52 @@ def test_a_green_push_after_a_failure_updates_the_dashboard(app: FakeGitHub, tmp
     assert len(dashboards(app)) == 1
     assert dashboards(app)[0]["body"] != body_before
     assert "dashboard issue updated" in summary
+
+
+@pytest.mark.parametrize(
+    ("status", "body"), [(401, {"message": "Bad credentials"}), (503, {"message": "down"}), (502, b"<html>bad</html>")]
+)
+def test_an_unreadable_job_list_still_delivers_the_full_report_and_tries_the_webhook(
+    app: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, status: int, body: Any
+) -> None:
+    from nexus_action.notify.send import WebhookOutcome, WebhookSender
+
+    posted: list[dict[str, Any]] = []
+
+    def post(self: WebhookSender, url: str, payload: dict[str, Any]) -> WebhookOutcome:
+        posted.append(payload)
+        return WebhookOutcome(200, True, True, 1, 0.0, "ok")
+
+    monkeypatch.setattr(WebhookSender, "post", post)
+    monkeypatch.setattr("time.sleep", lambda _s: None)  # the 5xx retries' backoff
+    fail_job(app)
+    app.faults.append(Fault("GET", r"/repos/[^/]+/[^/]+/actions/runs/\d+/jobs", status, body=body))
+    forbidden = Fault("GET", r"/repos/[^/]+/[^/]+/issues(/\d+/comments)?", 403, body={"message": "Forbidden"})
+    app.faults.append(forbidden)
+    hook = {"AUTOFIX_ALERT_WEBHOOK_ENABLED": "true", "AUTOFIX_ALERT_WEBHOOK_URL": "https://hooks.example/x/y/z"}
+    code, outputs, summary = report(app, tmp_path, **hook)
+    assert code == 0
+    assert outputs["delivered-via"] == "webhook"
+    assert len(posted) == 1
+    comment = (tmp_path / "out" / "comment.md").read_text(encoding="utf-8")
+    assert "The run failed" in comment
+    assert "the run's jobs could not be read" in comment
+    assert "Recovered" not in summary
+    assert "### Delivery" in summary
+
+
+@pytest.mark.parametrize("body", ["<html>oops</html>", {"jobs": "x"}, {}, [1, 2]])
+def test_a_job_list_answer_that_cannot_be_read_is_never_a_green_run(app: FakeGitHub, tmp_path: Path, body: Any) -> None:
+    fail_job(app)
+    report(app, tmp_path)  # an earlier report exists, so a green verdict would update it to "Recovered"
+    app.faults.append(Fault("GET", r"/repos/[^/]+/[^/]+/actions/runs/\d+/jobs", 200, body=body))
+    payload = json.loads(EVENT.read_text(encoding="utf-8"))
+    payload["workflow_run"]["conclusion"] = None  # as a final job sees its own run: not concluded yet
+    unknown = tmp_path / "running.json"
+    unknown.write_text(json.dumps(payload), encoding="utf-8")
+    code, _, summary = report(app, tmp_path, unknown)
+    assert code == 0
+    comment = app.comments[PR][0]["body"]
+    assert "could not be read" in comment
+    assert "All jobs pass" not in comment
+    assert "Recovered" not in comment

@@ -48,6 +48,8 @@ class RunEvidence:
     jobs: list[JobEvidence] = field(default_factory=list)
     changed_files: list[str] = field(default_factory=list)
     problems: list[CallFailure] = field(default_factory=list)
+    listed: bool = False  # the run's job list was read (so "no failed job" is a fact, not a gap)
+    list_failure: CallFailure | None = None  # why it could not be read
 
 
 def _failing_step(job: Mapping[str, Any]) -> tuple[str | None, int | None]:
@@ -77,7 +79,12 @@ def list_failed_jobs(api: RestApi, ctx: RunContext, ignore_jobs: Iterable[str] =
     found: list[dict[str, Any]] = []
     path = f"/repos/{ctx.repository}/actions/runs/{ctx.run_id}/jobs"
     for page in api.pages(path, {"filter": "latest"}, max_pages=MAX_JOB_PAGES):
-        for job in page.get("jobs") or () if isinstance(page, dict) else ():
+        jobs = page.get("jobs") if isinstance(page, dict) else None
+        if not isinstance(jobs, list) or not all(isinstance(job, dict) for job in jobs):
+            # An answer we cannot read is not "no failed jobs": a run must never be called green on it.
+            reason = "the answer is not a list of jobs"
+            raise GitHubCallError(CallFailure(f"GET {path}", 200, "invalid", reason))
+        for job in jobs:
             if not _has_failed(job):
                 continue
             if any(fnmatch.fnmatchcase(str(job.get("name") or ""), p) for p in patterns):
@@ -164,10 +171,17 @@ def pr_evidence(api: RestApi, ctx: RunContext) -> RunEvidence:
 
 
 def gather_run(api: RestApi, ctx: RunContext, *, ignore_jobs: Iterable[str] = ()) -> RunEvidence:
-    """Everything the report needs from GitHub. Failures to read are recorded, not raised,
-    except when the job list itself cannot be read (then there is nothing to report on)."""
+    """Everything the report needs from GitHub. Failures to read are recorded, never raised: a job list that
+    cannot be read leaves `listed` False and says why in `list_failure`."""
     evidence = pr_evidence(api, ctx)
-    for job in list_failed_jobs(api, ctx, ignore_jobs):
+    try:
+        failed = list_failed_jobs(api, ctx, ignore_jobs)
+    except GitHubCallError as err:
+        evidence.list_failure = err.failure
+        evidence.problems.append(err.failure)
+        return evidence
+    evidence.listed = ctx.run_id is not None
+    for job in failed:
         gathered = gather_job(api, ctx, job)
         evidence.jobs.append(gathered)
         if gathered.problem:
