@@ -402,5 +402,6 @@ def test_a_job_list_answer_that_cannot_be_read_is_never_a_green_run(app: FakeGit
     assert code == 0
     comment = app.comments[PR][0]["body"]
     assert "could not be read" in comment
+    assert "could not be read" in summary
     assert "All jobs pass" not in comment
     assert "Recovered" not in comment

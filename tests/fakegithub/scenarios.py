@@ -17,6 +17,7 @@ from nexus_action.classify.model import Blocker, Classification
 from nexus_action.config.settings import Settings
 from nexus_action.delivery import AlertResult, DeliveryOutcome, deliver_report
 from nexus_action.github.client import GitHubApi, connect
+from nexus_action.github.failure import GitHubCallError
 from nexus_action.github.runs import RunEvidence, classify_jobs, gather_run
 from nexus_action.report.model import Snapshot
 from nexus_action.runner.context import RunContext
@@ -215,6 +216,9 @@ def run_chain(scenario: Scenario, api_url: str, *, api: GitHubApi | None = None)
     )
     ctx = scenario.ctx
     evidence = gather_run(api, ctx)
+    if evidence.list_failure is not None:
+        # This bare chain has nothing to report on; the real flow reports the failure (tests/test_delivery.py).
+        raise GitHubCallError(evidence.list_failure)
     jobs = classify_jobs(evidence, workflow=ctx.workflow, classify=classify)
     snapshot = Snapshot(
         repository=ctx.repository,
