@@ -54,6 +54,12 @@ def _add_classify(sub: Any) -> None:
     p.add_argument("--changed-files", metavar="FILE|-", help="file listing the PR's changed paths, one per line")
     p.add_argument("--config", metavar="PATH", help="repository config with routing and rules (.github/nexus.yml)")
     p.add_argument("--json", action="store_true", help="print one JSON object (classification.schema.json)")
+    p.add_argument(
+        "--no-redact",
+        dest="redact",
+        action="store_false",
+        help="show blocker and evidence text raw, secrets included (local use only; never paste the output)",
+    )
 
 
 def _add_run_context_args(p: argparse.ArgumentParser) -> None:
@@ -151,6 +157,7 @@ def _run_classify(args: argparse.Namespace, env: Mapping[str, str], out: TextIO)
         changed_files=args.changed_files,
         settings=settings,
         stdin=sys.stdin.buffer,
+        redact=args.redact,
     )
     out.write(json.dumps(result.to_dict(), indent=2) + "\n" if args.json else _summary(result.to_dict()))
     return EXIT_OK

@@ -16,14 +16,18 @@ from typing import IO, Any, cast
 from nexus_action.classify.engine import Signals, decide, error_line_test, feed_line
 from nexus_action.classify.gate import build_gate
 from nexus_action.classify.model import Classification
+from nexus_action.classify.redaction import finish
 from nexus_action.classify.rules import RuleSet, load_rules
 from nexus_action.errors import NexusError
 from nexus_action.logs.grep import GrepFailed, grep_hits, usable_grep, worth_grepping
 from nexus_action.logs.normalise import LogLine, scan_lines, scan_zip, searched_needles
+from nexus_action.report.secret_values import ADD_MASK, announced_mask
 
 __all__ = ["classify_log"]
 
 _ZIP_MAGIC = b"PK\x03\x04"
+# `::add-mask::` lines are read too: the values they announce are secrets, redacted from everything classify says.
+_ADD_MASK_NEEDLE = ADD_MASK.encode("ascii")
 
 
 def _lines(
@@ -59,10 +63,18 @@ def _lines(
     yield from scan_lines(log, needles, context_if=context_if)
 
 
-def _signals(log: str | Path | IO[bytes], ruleset: RuleSet, job: str | None, *, use_grep: bool) -> Signals:
+def _signals(
+    log: str | Path | IO[bytes], ruleset: RuleSet, job: str | None, masked: dict[str, None], *, use_grep: bool
+) -> Signals:
+    """Feed every line read to the rules; collect `::add-mask::` values into `masked` (a runner command, not
+    output: such a line is never a blocker)."""
     rules = build_gate(ruleset.log_rules)
     signals = Signals()
-    for line in _lines(log, ruleset.needles, job, error_line_test(rules), use_grep=use_grep):
+    needles = (*ruleset.needles, _ADD_MASK_NEEDLE)
+    for line in _lines(log, needles, job, error_line_test(rules), use_grep=use_grep):
+        if ADD_MASK in line.text:
+            masked.update(dict.fromkeys(announced_mask(line.text)))
+            continue
         feed_line(signals, rules, line)
     return signals
 
@@ -116,6 +128,7 @@ def classify_log(
     routing: Mapping[str, str] | None = None,
     extra_rules: Iterable[Mapping[str, Any]] = (),
     use_grep: bool = True,
+    redact: bool = True,
 ) -> Classification:
     """Classify one failed job's log.
 
@@ -125,14 +138,18 @@ def classify_log(
     Check-run annotation text fed as a stream works too: each `path:line: message` or `##[error]` line is a
     candidate like any log line. A big plain log file is searched by grep when one that passes a probe is on
     PATH (`use_grep=False`: never start a process); the result is the same either way.
+    Texts are redacted (patterns and the log's own `::add-mask::` values) and then cut; `redact=False` gives the
+    raw text, for local use only. The announced values ride along in `masked_values` for the report.
     """
     log = _as_source(log)
     ruleset = load_rules(extra_rules)
+    masked: dict[str, None] = {}
     try:
-        signals = _signals(log, ruleset, job, use_grep=use_grep)
+        signals = _signals(log, ruleset, job, masked, use_grep=use_grep)
     except GrepFailed:
-        signals = _signals(log, ruleset, job, use_grep=False)  # grep stopped part way: read it all again here
-    return decide(
+        masked.clear()
+        signals = _signals(log, ruleset, job, masked, use_grep=False)  # grep stopped part way: read it all again
+    decided = decide(
         signals,
         ruleset,
         workflow=workflow,
@@ -141,6 +158,7 @@ def classify_log(
         changed_files=changed_files,
         routing=routing,
     )
+    return finish(decided, tuple(masked), redact=redact)
 
 
 def classify_text(text: str, **kwargs: Any) -> Classification:

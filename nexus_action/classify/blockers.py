@@ -49,7 +49,8 @@ def groups_of(match: re.Match[str]) -> dict[str, str]:
 
 def make_candidate(line: LogLine, rule: Rule, match: re.Match[str] | None) -> Candidate:
     found = groups_of(match) if match else {}
-    text = " ".join(line.text.split())[:500]
+    # Whole (a normalised line is at most MAX_TEXT_CHARS): classify redacts it before it cuts it to TEXT_LIMIT.
+    text = " ".join(line.text.split())
     blocker = Blocker(
         log_line=line.number,
         text=text,

@@ -43,7 +43,9 @@ def classify_command(
     changed_files: str | None,
     settings: Settings,
     stdin: IO[bytes],
+    redact: bool = True,
 ) -> Classification:
+    """Classify the named log. Texts are redacted unless `redact` is False (`--no-redact`, for local use)."""
     if log == "-" and changed_files == "-":
         raise NexusError(
             "NEXUS-INPUT-INVALID",
@@ -67,4 +69,5 @@ def classify_command(
         changed_files=files,
         routing=settings.routing,
         extra_rules=settings.extra_rules,
+        redact=redact,
     )

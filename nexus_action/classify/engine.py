@@ -66,7 +66,7 @@ class Signals:
     def fire(self, rule: Rule, signal: str, detail: str, log_line: int | None = None) -> None:
         self.hits[rule.id] = self.hits.get(rule.id, 0) + 1
         if rule.id not in self.first_hit:
-            self.first_hit[rule.id] = Evidence(signal=signal, rule=rule.id, detail=detail[:200], log_line=log_line)
+            self.first_hit[rule.id] = Evidence(signal=signal, rule=rule.id, detail=detail, log_line=log_line)
 
 
 def _matching(gate: Gate, line: LogLine) -> Iterator[tuple[Rule, re.Match[str] | None]]:
@@ -301,5 +301,5 @@ def _evidence(signals: Signals, rules_by_id: Mapping[str, Rule], top: Candidate 
     if top is not None and top_id is not None:
         first = signals.first_hit.get(top_id)
         if first is not None and first.log_line != top.blocker.log_line:
-            items.insert(0, Evidence("log", top_id, f"top blocker: {top.blocker.text[:180]}", top.blocker.log_line))
+            items.insert(0, Evidence("log", top_id, f"top blocker: {top.blocker.text}", top.blocker.log_line))
     return items

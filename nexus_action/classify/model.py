@@ -99,6 +99,9 @@ class Classification:
     top_blocker: Blocker | None = None
     blockers: tuple[Blocker, ...] = field(default_factory=tuple)
     evidence: tuple[Evidence, ...] = field(default_factory=tuple)
+    # Values the log announced with `::add-mask::`: secrets, so never in `to_dict`, `repr` or comparisons; the
+    # report redacts every job's text with every job's values.
+    masked_values: tuple[str, ...] = field(default_factory=tuple, repr=False, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -17,15 +17,13 @@ from typing import Any, TypeVar
 
 from nexus_action.report.markdown import clip, one_line
 from nexus_action.report.model import FailedJob, Snapshot
-from nexus_action.report.redact import redact_secrets, sanitize
+from nexus_action.report.neutralise import neutralise
+from nexus_action.report.redact import redact_secrets, redactor_for
 from nexus_action.report.render import log_line_url
 
 # No payload lists more jobs than this (JSON lists 100; chat formats fewer): the rest are only counted.
 MAX_LISTED_JOBS = 100
 JOB_BLOCKER_LIMIT = 1000
-# Redaction must see more than is shown, or a secret cut at the edge would slip through half-masked. Secrets
-# are far shorter than this margin; a private-key block cut short is masked to its end by its own pattern.
-_REDACTION_MARGIN = 4096
 REPO_NAME = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$")
 _SHA = re.compile(r"^[0-9a-fA-F]{7,64}$")
 # A link we put behind a button must be a plain http(s) URL: no spaces, quotes, angle brackets or pipes
@@ -134,12 +132,14 @@ def safe_url(url: str | None, secrets: Sequence[str] = ()) -> str | None:
 
 
 def _clean(text: str | None, secrets: Sequence[str], limit: int = 300) -> str:
-    return clip(one_line(sanitize((text or "")[: limit + _REDACTION_MARGIN], secrets)), limit)
+    """One line, redacted before it is cut (`Redactor.cut`: no half secret at the edge), then made inert."""
+    cut = redactor_for(tuple(secrets)).cut(one_line(text or ""), limit)
+    return clip(one_line(neutralise(cut)), limit)
 
 
 def _clean_block(text: str, secrets: Sequence[str], limit: int) -> str:
-    """Multi-line text (a blocker) redacted and clipped, without redacting megabytes nobody will see."""
-    return clip(sanitize(text[: limit + _REDACTION_MARGIN], secrets).strip(), limit)
+    """Multi-line text (a blocker) redacted before it is cut, then made inert."""
+    return clip(neutralise(redactor_for(tuple(secrets)).cut(text, limit)).strip(), limit)
 
 
 def _job_line(job: FailedJob, snapshot: Snapshot, secrets: Sequence[str], blocker_limit: int) -> JobLine:

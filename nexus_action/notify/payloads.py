@@ -24,6 +24,7 @@ from nexus_action.notify.slack import slack_payload
 from nexus_action.notify.teams import teams_adaptive_payload, teams_messagecard_payload
 from nexus_action.report.markdown import clip
 from nexus_action.report.model import Snapshot
+from nexus_action.report.redact import redactor_for
 
 __all__ = ["JSON_SCHEMA_VERSION", "PAYLOAD_FORMATS", "build_payload", "dedupe_key", "payload_bytes"]
 
@@ -116,12 +117,15 @@ def build_payload(
             "NEXUS-CONFIG-INVALID",
             f"webhook format must be one of {', '.join(PAYLOAD_FORMATS)}; got {fmt!r}",
         )
+    known = tuple(dict.fromkeys((*secrets, *snapshot.masked_values)))
     digest = build_digest(
         snapshot,
-        secrets=secrets,
+        secrets=known,
         headline=headline,
         transition_lines=transition_lines,
         dedupe_key=dedupe_key(snapshot),
         blocker_limit=TOP_BLOCKER_LIMIT,
     )
-    return builder(digest)
+    # The last pass, over the finished body: every string in it, with the run's secrets and announced masks.
+    final: dict[str, Any] = redactor_for(known).redact_json(builder(digest))
+    return final

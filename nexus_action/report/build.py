@@ -15,7 +15,8 @@ from nexus_action.config.settings import Settings
 from nexus_action.report.budget import fit_to_budget
 from nexus_action.report.issue import issue_title, render_history_comment, render_issue_body, render_summary
 from nexus_action.report.model import FailedJob, Snapshot
-from nexus_action.report.redact import sanitize
+from nexus_action.report.neutralise import neutralise
+from nexus_action.report.redact import Redactor, redactor_for
 from nexus_action.report.render import render_comment
 from nexus_action.report.state import GENESIS, HistoryEntry, ReportState, read_state, seal_chain
 from nexus_action.report.transition import Transition, advance, compute_transition
@@ -55,53 +56,63 @@ class Report:
         return self.state.muted
 
 
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _clean_blocker(b: Blocker, secrets: tuple[str, ...], limit: int) -> Blocker:
-    return replace(
-        b,
-        text=_cut(sanitize(b.text, secrets), limit),
-        file=sanitize(b.file, secrets) if b.file else b.file,
-        step=sanitize(b.step, secrets) if b.step else b.step,
-    )
+def run_redactor(snapshot: Snapshot, secrets: tuple[str, ...]) -> Redactor:
+    """The configured secrets and every value the jobs' logs announced with `::add-mask::`."""
+    return redactor_for(tuple(dict.fromkeys((*secrets, *snapshot.masked_values))))
 
 
 def prepare_snapshot(snapshot: Snapshot, secrets: tuple[str, ...]) -> Snapshot:
-    """Sanitise every untrusted string and cap blocker text; keep evidence only for the top job."""
+    """Redact, then cut, then neutralise every untrusted string; keep evidence only for the top job.
+
+    Redaction comes before the cut (`Redactor.cut`), so a secret is never cut into a piece no rule recognises."""
     top_job = snapshot.top_job
+    redactor = run_redactor(snapshot, secrets)
+
+    def clean(text: str, limit: int | None = None) -> str:
+        return neutralise(redactor.cut(text, limit) if limit else redactor.redact(text))
+
+    def blocker(b: Blocker, limit: int) -> Blocker:
+        return replace(
+            b,
+            text=clean(b.text, limit),
+            file=clean(b.file) if b.file else b.file,
+            step=clean(b.step) if b.step else b.step,
+        )
 
     def job(j: FailedJob) -> FailedJob:
         c = j.classification
-        top = _clean_blocker(c.top_blocker, secrets, TOP_TEXT_LIMIT) if c.top_blocker else None
-        extra = [_clean_blocker(b, secrets, TEXT_LIMIT) for b in c.blockers if b != c.top_blocker]
-        evidence = tuple(
-            replace(e, detail=_cut(sanitize(e.detail, secrets), TEXT_LIMIT)) for e in c.evidence[:EVIDENCE_KEPT]
-        )
+        top = blocker(c.top_blocker, TOP_TEXT_LIMIT) if c.top_blocker else None
+        extra = [blocker(b, TEXT_LIMIT) for b in c.blockers if b != c.top_blocker]
+        evidence = tuple(replace(e, detail=clean(e.detail, TEXT_LIMIT)) for e in c.evidence[:EVIDENCE_KEPT])
         return replace(
             j,
-            name=_cut(sanitize(j.name, secrets), 200),
-            step=_cut(sanitize(j.step, secrets), 200) if j.step else j.step,
+            name=clean(j.name, 200),
+            step=clean(j.step, 200) if j.step else j.step,
             classification=Classification(
-                domain=sanitize(c.domain, secrets),
-                agent=sanitize(c.agent, secrets),
-                kind=sanitize(c.kind, secrets),
-                failure_type=sanitize(c.failure_type, secrets),
+                domain=clean(c.domain),
+                agent=clean(c.agent),
+                kind=clean(c.kind),
+                failure_type=clean(c.failure_type),
                 confidence=c.confidence,
                 top_blocker=top,
                 blockers=tuple(extra[:EXTRA_BLOCKERS]),
                 evidence=evidence if j is top_job else (),
+                masked_values=c.masked_values,
             ),
         )
 
     return replace(
         snapshot,
-        branch=_cut(sanitize(snapshot.branch, secrets), 200),
-        workflow=_cut(sanitize(snapshot.workflow, secrets), 200),
-        fix_request=_cut(sanitize(snapshot.fix_request, secrets), 80) if snapshot.fix_request else None,
+        branch=clean(snapshot.branch, 200),
+        workflow=clean(snapshot.workflow, 200),
+        fix_request=clean(snapshot.fix_request, 80) if snapshot.fix_request else None,
         jobs=tuple(job(j) for j in snapshot.jobs),
     )
+
+
+def _cut(text: str, limit: int) -> str:
+    """Cut text that is already redacted (the history line is built from prepared, redacted fields)."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def placement(state: ReportState, snap: Snapshot, current_head_sha: str | None) -> str:
@@ -257,15 +268,16 @@ def build_report(
     if measured is not state:  # the budget returned a state it did not render last: render it now
         comment_md, issue_md = render_comment(state, settings=settings), render_issue_body(state, settings=settings)
     latest = state.latest or snap
+    # The last pass, over each final text after all cutting and formatting (and over the hidden state's JSON).
+    final = run_redactor(snapshot, settings.secret_values()).redact_body
+    history_md = render_history_comment(entry, state, settings=settings) if settings.comment_issue_append else None
     return Report(
         state=state,
-        comment_md=comment_md,
-        issue_title=issue_title(latest.pr_number, latest.branch),
-        issue_md=issue_md,
-        issue_history_comment_md=(
-            render_history_comment(entry, state, settings=settings) if settings.comment_issue_append else None
-        ),
-        summary_md=render_summary(state, settings=settings, warnings=list(warnings)),
-        warnings=tuple(warnings),
+        comment_md=final(comment_md),
+        issue_title=final(issue_title(latest.pr_number, latest.branch)),
+        issue_md=final(issue_md),
+        issue_history_comment_md=final(history_md) if history_md is not None else None,
+        summary_md=final(render_summary(state, settings=settings, warnings=list(warnings))),
+        warnings=tuple(final(w) for w in warnings),
         placement=where,
     )

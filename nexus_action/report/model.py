@@ -112,6 +112,11 @@ class Snapshot:
         return bool(self.jobs) or (self.unlisted_reason is not None and self.conclusion != "success")
 
     @property
+    def masked_values(self) -> tuple[str, ...]:
+        """Every value a job's log announced with `::add-mask::`: redaction masks them in every job's text."""
+        return tuple(dict.fromkeys(v for job in self.jobs for v in job.classification.masked_values))
+
+    @property
     def top_job(self) -> FailedJob | None:
         """The job whose blocker leads the report: the most confident classification, then the first."""
         if not self.jobs:

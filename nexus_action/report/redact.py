@@ -1,110 +1,246 @@
-"""Redaction and neutralisation of every string that came from a log, branch, PR title or job name.
+"""Redaction of every string that leaves the runner, and the safe way to cut one.
 
-Two jobs, always in this order:
-1. `redact_secrets`: tokens, keys, webhook URLs, credential pairs and the run's own secret values become
-   `***` (GitHub's own mask), so nothing sensitive leaves the runner in a comment, issue or webhook.
-2. `neutralise`: text that GitHub (or a chat client) would act on is made inert: `@mentions` would ping
-   people and teams, `#123` / `GH-123` would cross-link issues, HTML comments and `<!-- nexus:` look-alikes
-   could end or forge our hidden state, control and bidi characters can hide text.
+`Redactor` masks, with GitHub's own `***`:
+- values known to be secret in this run, in every encoded form (`secret_values.value_forms`): the configured
+  secrets, values the logs announced with `::add-mask::`, and environment variables named like secrets;
+- everything the pattern set (`secret_patterns.yaml`) recognises: token shapes, credential assignments,
+  headers, URL credentials, key blocks, base64-wrapped credentials and high-entropy runs.
 
-A zero-width space (U+200B) is what breaks a mention or a reference: it is invisible when rendered, works
-inside code blocks (where HTML entities would show literally), and survives copy into Slack and Teams.
+Order of work, wherever text leaves: redact first, then cut (`Redactor.cut`), and redact again last over each
+final text (`Redactor.redact_body` for rendered bodies, `redact_json` for payloads and the hidden state). A cut
+never leaves part of a secret behind: the word the cut falls in is dropped, and so is any tail that is the start
+of a known secret. `sanitize` = redact then `neutralise` (mentions, references, HTML comments made inert).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any
 
-MASK = "***"
-ZWSP = "\u200b"
+from nexus_action.report.neutralise import ZWSP, neutralise
+from nexus_action.report.secret_rules import MASK, SecretRule, load_secret_rules, masker
+from nexus_action.report.secret_values import announced_masks, env_secrets, usable, value_forms
 
-# Each pattern names what it catches; the order matters only where patterns overlap (blocks first).
-_SECRET_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (
-        "private_key",
-        re.compile(
-            r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\Z)",
-            re.DOTALL,
-        ),
-    ),
-    ("github_pat", re.compile(r"\bgithub_pat_[A-Za-z0-9_]{22,255}")),
-    ("github_token", re.compile(r"\bgh[pousr]_[A-Za-z0-9]{36,255}\b")),
-    ("aws_access_key", re.compile(r"\b(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA)[A-Z0-9]{16}\b")),
-    ("slack_token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,250}")),
-    ("slack_app_token", re.compile(r"\bxapp-\d-[A-Za-z0-9-]{10,250}")),
-    ("npm_token", re.compile(r"\bnpm_[A-Za-z0-9]{36}\b")),
-    ("pypi_token", re.compile(r"\bpypi-AgE[A-Za-z0-9_-]{20,}")),
-    ("jwt", re.compile(r"\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}")),
-    ("gcp_api_key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}\b")),
-    ("stripe_key", re.compile(r"\b(?:sk|rk)_live_[0-9A-Za-z]{16,}")),
-)
+__all__ = [
+    "MASK",
+    "ZWSP",
+    "Redactor",
+    "contains_secret",
+    "mask_values",
+    "neutralise",
+    "redact_secrets",
+    "sanitize",
+]
 
-# Webhook URLs are credentials in themselves: keep scheme and host (useful to read), mask the rest.
-_WEBHOOK_URL = re.compile(
-    r"(?P<keep>https?://(?:hooks\.slack\.com|[A-Za-z0-9.-]*webhook\.office\.com|outlook\.office(?:365)?\.com"
-    r"|[A-Za-z0-9.-]*\.logic\.azure\.com(?::\d+)?|discord(?:app)?\.com/api/webhooks|[A-Za-z0-9.-]*"
-    r"\.environment\.api\.powerplatform\.com(?::\d+)?))(?P<secret>/[^\s\"'<>`)\]]+)",
-    re.IGNORECASE,
-)
-
-# `password=...`, `token: ...`, `"secret": "..."`, `Cookie: ...`, `Authorization: Bearer ...`.
-_CREDENTIAL_PAIR = re.compile(
-    # The key must END in the sensitive word (`db_password`, `GITHUB_TOKEN`), so `token_count: 3` stays readable.
-    r"(?P<key>\b[\w.-]*(?:password|passwd|pwd|token|secret|api[_-]?key|access[_-]?key|private[_-]?key|cookie"
-    r"|session[_-]?id|client[_-]?secret|credentials?)[\"']?\s*[:=]\s*)"
-    r"(?P<value>(?!\*\*\*)(?:\"[^\"\n]{1,512}\"|'[^'\n]{1,512}'|[^\s\"',;&]{3,}))",
-    re.IGNORECASE,
-)
-_AUTH_HEADER = re.compile(
-    r"(?P<key>\b(?:authorization|proxy-authorization)\s*[:=]\s*(?:bearer|basic|token|bot)?\s*)(?P<value>[^\s\"',;]{6,})",
-    re.IGNORECASE,
-)
-_URL_USERINFO = re.compile(r"(?P<keep>\b[a-z][a-z0-9+.-]*://[^\s/:@]+:)(?P<secret>[^\s/@]+)(?=@)", re.IGNORECASE)
-
-# Mentions: `@user`, `@org/team`; not e-mail addresses (a word character before the @).
-_MENTION = re.compile(r"(?<![\w@./+-])@(?=[A-Za-z0-9])")
-# Issue references: `#123`, `org/repo#123`, `GH-123`.
-_ISSUE_REF = re.compile(r"(?<!&)#(?=\d)|\b(GH)-(?=\d)", re.IGNORECASE)
-_HTML_COMMENT_OPEN = re.compile(r"<!--")
-_HTML_COMMENT_CLOSE = re.compile(r"--!?>")
-# Slack and Teams act on these: `<!channel>`, `<!here>`, `<@U123>`, `<#C123>`.
-_CHAT_SPECIAL = re.compile(r"<(?=[!@#])")
-# C0 controls except tab and newline, DEL, C1 controls, and the bidi overrides/isolates ("Trojan Source").
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u200e\u200f\ufeff]")
+ELLIPSIS = "…"
+# Our own hidden-state blocks: base64 JSON, redacted as JSON (decoded, redacted, re-encoded), never as text.
+_STATE_BLOCK = re.compile(r"<!-- nexus:(?P<kind>[a-z][a-z0-9_-]*) v(?P<version>\d+) (?P<data>[A-Za-z0-9+/=]*) -->")
+# Characters tokens are made of: where a cut must step back over when no whitespace is near.
+_TOKEN_CHARS = re.compile(r"[A-Za-z0-9+/=_.~%:@-]+$")
+_LAST_WORD = re.compile(r"\S+$")
 
 
-def mask_values(text: str, secrets: Sequence[str]) -> str:
-    """Each known secret value replaced by `***`."""
-    # Longest first, so a secret that contains another is masked whole.
-    for value in sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True):
-        text = text.replace(value, MASK)
+class Redactor:
+    """Masks known secret values (and their encodings) and everything the pattern set recognises."""
+
+    def __init__(self, values: Iterable[str] = (), *, rules: Sequence[SecretRule] | None = None) -> None:
+        self.values = tuple(dict.fromkeys(v for v in values if usable(v)))
+        self.rules = tuple(load_secret_rules() if rules is None else rules)
+        plain = {f for v in self.values for f in value_forms(v)}
+        # Neutralising puts a zero-width space into `@name` and `#12`: a secret holding those is matched in both.
+        forms = sorted(plain | {neutralise(f) for f in plain}, key=lambda f: (-len(f), f))
+        self._forms = tuple(forms)
+        # Longest first, so a secret that contains another is masked whole.
+        self._known = re.compile("|".join(re.escape(f) for f in forms)) if forms else None
+        regex_rules = [r for r in self.rules if r.detector == "regex"]
+        self._regex_only = [(r, masker(r, _identity)) for r in regex_rules]
+        self._steps = [(r, masker(r, self._regex_pass)) for r in self.rules]
+
+    @classmethod
+    def for_run(
+        cls,
+        configured: Iterable[str] = (),
+        *,
+        announced: Iterable[str] = (),
+        env: Mapping[str, str] | None = None,
+        log_lines: Iterable[str] = (),
+    ) -> Redactor:
+        """The run's redactor: configured secrets, `::add-mask::` values, and secrets known from `env`."""
+        found = [*configured, *announced, *announced_masks(log_lines), *(env_secrets(env) if env else ())]
+        return cls(found)
+
+    def with_values(self, values: Iterable[str]) -> Redactor:
+        extra = [v for v in values if v not in self.values]
+        return self if not extra else Redactor((*self.values, *extra), rules=self.rules)
+
+    # ---- text ---------------------------------------------------------------------------------------------------
+
+    def _regex_pass(self, text: str) -> str:
+        lowered = text.lower()
+        for rule, replace in self._regex_only:
+            changed = _apply(rule, replace, text, lowered)
+            if changed is not text:
+                text, lowered = changed, changed.lower()
+        return text
+
+    def redact(self, text: str) -> str:
+        """`text` with every known value and every recognised secret masked. Never makes text longer."""
+        if not text:
+            return text
+        if self._known is not None:
+            text = self._known.sub(MASK, text)
+        lowered = text.lower()
+        for rule, replace in self._steps:
+            changed = _apply(rule, replace, text, lowered)
+            if changed is not text:
+                text, lowered = changed, changed.lower()
+        return self._drop_partials(text) if self._forms and ELLIPSIS in text else text
+
+    def _partial_tail(self, before: str) -> int:
+        """How many characters at the end of `before` are the start of a known secret form (0: none)."""
+        best = 0
+        last = before[-1:] or "\0"
+        for form in self._forms:
+            for k in range(min(len(form) - 1, len(before)), best, -1):
+                if form[k - 1] == last and before.endswith(form[:k]):
+                    best = k
+                    break
+        return best if best >= 3 else 0
+
+    def _drop_partials(self, text: str) -> str:
+        """Remove the start of a known secret left in front of a cut's `…` (the cut came before we knew it)."""
+        parts = text.split(ELLIPSIS)
+        for i in range(len(parts) - 1):
+            drop = self._partial_tail(parts[i])
+            if drop:
+                parts[i] = parts[i][:-drop]
+        return ELLIPSIS.join(parts)
+
+    def cut(self, text: str, limit: int) -> str:
+        """`text` redacted, then cut to `limit` characters (with `…`) so that no part of a secret is left.
+
+        The word the cut falls in is dropped whole (it may be the start of a secret no rule could see complete),
+        and so is any tail that starts a known secret."""
+        text = self.redact(text)
+        if len(text) <= limit:
+            return text
+        kept = text[: max(limit - 1, 0)]
+        if kept and not kept[-1].isspace() and not text[len(kept)].isspace():
+            word = _LAST_WORD.search(kept)
+            start = word.start() if word else len(kept)
+            if start < len(kept) // 2:
+                # One long word (a minified line): step back over token characters only, not the whole line.
+                token = _TOKEN_CHARS.search(kept)
+                start = token.start() if token else start
+            kept = kept[:start]
+        drop = self._partial_tail(kept) if self._forms else 0
+        kept = kept[: len(kept) - drop] if drop else kept
+        return kept.rstrip() + ELLIPSIS
+
+    # ---- structures ---------------------------------------------------------------------------------------------
+
+    def redact_json(self, data: Any) -> Any:
+        """A JSON-like structure with every string (keys included) redacted; other values unchanged.
+
+        All strings are first redacted together, one per line (rules work within a line, and a run or a value
+        never spans two strings): when that changes nothing, no single string would change either."""
+        strings: list[str] = []
+        _strings_of(data, strings)
+        joined = "\n".join(strings)
+        if self.redact(joined) == joined:
+            return data
+        return self._redact_each(data)
+
+    def _redact_each(self, data: Any) -> Any:
+        if isinstance(data, str):
+            return self.redact(data)
+        if isinstance(data, Mapping):
+            return {self.redact(k) if isinstance(k, str) else k: self._redact_each(v) for k, v in data.items()}
+        if isinstance(data, list | tuple):
+            return [self._redact_each(v) for v in data]
+        return data
+
+    def redact_body(self, body: str) -> str:
+        """A rendered body (comment, issue, summary): text redacted, hidden-state blocks redacted as JSON."""
+        out, at = [], 0
+        for match in _STATE_BLOCK.finditer(body):
+            out.append(self.redact(body[at : match.start()]))
+            out.append(self._redact_block(match))
+            at = match.end()
+        out.append(self.redact(body[at:]))
+        return "".join(out)
+
+    def _redact_block(self, match: re.Match[str]) -> str:
+        try:
+            data = json.loads(base64.b64decode(match["data"], validate=True).decode("utf-8"))
+        except (binascii.Error, UnicodeDecodeError, ValueError, RecursionError):
+            return "<!-- nexus:redacted -->"  # not ours to keep: a block we cannot read cannot be proven safe
+        clean = self.redact_json(data)
+        if clean == data:
+            return match.group(0)
+        raw = json.dumps(clean, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+        encoded = base64.b64encode(raw.encode("ascii")).decode("ascii")
+        return f"<!-- nexus:{match['kind']} v{match['version']} {encoded} -->"
+
+
+def _strings_of(data: Any, out: list[str]) -> None:
+    if isinstance(data, str):
+        out.append(data)
+    elif isinstance(data, Mapping):
+        for key, value in data.items():
+            if isinstance(key, str):
+                out.append(key)
+            _strings_of(value, out)
+    elif isinstance(data, list | tuple):
+        for value in data:
+            _strings_of(value, out)
+
+
+def _apply(rule: SecretRule, replace: Callable[[re.Match[str]], str], text: str, lowered: str) -> str:
+    """`rule` applied to `text`: on the lines that hold a keyword only (most text holds none), else whole.
+
+    Returns `text` itself (the same object) when nothing changed."""
+    if not rule.keywords or rule.multiline:
+        if not rule.applies(lowered):
+            return text
+        changed = rule.pattern.sub(replace, text)
+        return text if changed == text else changed
+    spans = rule.keyword_lines(lowered)
+    if not spans:
+        return text
+    out, at, same = [], 0, True
+    for start, end in spans:
+        line = text[start:end]
+        new = rule.pattern.sub(replace, line)
+        same = same and new == line
+        out.append(text[at:start] + new)
+        at = end
+    return text if same else "".join(out) + text[at:]
+
+
+def _identity(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=64)
+def redactor_for(values: tuple[str, ...] = ()) -> Redactor:
+    """A Redactor for these values, built once per process (building compiles their forms)."""
+    return Redactor(values)
+
+
+def mask_values(text: str, secrets: Sequence[str]) -> str:
+    """Each known secret value (in each of its encoded forms) replaced by `***`; no pattern rules."""
+    return Redactor(secrets, rules=()).redact(text)
+
+
 def redact_secrets(text: str, secrets: Sequence[str] = ()) -> str:
-    """Replace credentials with `***`; `secrets` are values known to be secret in this run (masked verbatim)."""
-    if not text:
-        return text
-    text = mask_values(text, secrets)
-    for _, pattern in _SECRET_PATTERNS:
-        text = pattern.sub(MASK, text)
-    text = _WEBHOOK_URL.sub(lambda m: m.group("keep") + "/" + MASK, text)
-    text = _URL_USERINFO.sub(lambda m: m.group("keep") + MASK, text)
-    text = _AUTH_HEADER.sub(lambda m: m.group("key") + MASK, text)
-    return _CREDENTIAL_PAIR.sub(lambda m: m.group("key") + MASK, text)
-
-
-def neutralise(text: str) -> str:
-    """Make mentions, issue references, HTML comments, chat specials and control characters inert."""
-    if not text:
-        return text
-    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
-    text = _MENTION.sub("@" + ZWSP, text)
-    text = _ISSUE_REF.sub(lambda m: (m.group(1) + "-" if m.group(1) else "#") + ZWSP, text)
-    text = _HTML_COMMENT_OPEN.sub("<" + ZWSP + "!--", text)
-    text = _HTML_COMMENT_CLOSE.sub(lambda m: m.group(0)[:-1] + ZWSP + ">", text)
-    return _CHAT_SPECIAL.sub("<" + ZWSP, text)
+    """Replace credentials with `***`; `secrets` are values known to be secret in this run."""
+    return redactor_for(tuple(secrets)).redact(text)
 
 
 def sanitize(text: str, secrets: Sequence[str] = ()) -> str:

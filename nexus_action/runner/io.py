@@ -14,6 +14,10 @@ GitHub facts this rests on (docs: "Workflow commands for GitHub Actions", action
 - `::add-mask::` masks one line: a multi-line secret is masked line by line.
 - Text between `::stop-commands::TOKEN` and `::TOKEN::` is not interpreted, so log lines we echo cannot
   run `::add-mask::`, `::set-output::` or forge annotations.
+
+Everything written here leaves the step, so it passes one last redaction (`RunnerIO.redactor`: secrets named in
+the environment, every value given to `add_mask`, and the pattern set): output values, the step summary (its
+hidden-state blocks as JSON) and annotations. Text that was redacted before stays as it is.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 from nexus_action.errors import NexusError
+from nexus_action.report.redact import Redactor
 
 SUMMARY_LIMIT_BYTES = 1024 * 1024
 # Annotations longer than this are cut by GitHub anyway; a whole log line could be megabytes.
@@ -125,6 +130,7 @@ class RunnerIO:
         self.out_dir = Path(out_dir) if out_dir else None
         self._laptop_outputs: dict[str, str] = {}
         self.masked: list[str] = []
+        self.redactor = Redactor.for_run(env=env)
 
     # ---- outputs -------------------------------------------------------------------------------
 
@@ -148,7 +154,7 @@ class RunnerIO:
                 f"output name {name!r} is not allowed",
                 "Use letters, digits, - and _ only, starting with a letter or _.",
             )
-        text = value if isinstance(value, str) else json.dumps(value)
+        text = self.redactor.redact(value) if isinstance(value, str) else json.dumps(self.redactor.redact_json(value))
         if self.output_path:
             delimiter = f"ghadelimiter_{self._token()}"
             if delimiter in text:
@@ -170,6 +176,7 @@ class RunnerIO:
 
     def append_summary(self, markdown: str) -> SummaryWrite:
         """Append markdown to the step summary, cut so the whole file stays under GitHub's 1 MiB."""
+        markdown = self.redactor.redact_body(markdown)
         path = self.summary_path or (str(self.out_dir / "step-summary.md") if self.out_dir else None)
         if path is None:
             text, truncated = fit_summary(markdown, SUMMARY_LIMIT_BYTES - 1)
@@ -200,8 +207,8 @@ class RunnerIO:
         title: str | None = None,
     ) -> None:
         """`::error file=..,line=..,col=..,title=..::message` (or a readable line off the runner)."""
-        if len(message) > ANNOTATION_MESSAGE_LIMIT:
-            message = message[: ANNOTATION_MESSAGE_LIMIT - 1] + "…"
+        message = self.redactor.cut(message, ANNOTATION_MESSAGE_LIMIT)
+        file, title = (self.redactor.redact(v) if v else v for v in (file, title))
         props = {"file": file, "line": line, "endLine": end_line, "col": col, "endColumn": end_column, "title": title}
         given = {k: str(v) for k, v in props.items() if v is not None and v != ""}
         if not self.on_runner:
@@ -214,6 +221,7 @@ class RunnerIO:
 
     def add_mask(self, value: str) -> None:
         """Ask the runner to mask `value` in all later log output, one line at a time."""
+        self.redactor = self.redactor.with_values([value, *value.splitlines()])
         for line in value.splitlines():
             if not line.strip() or line in self.masked:
                 continue
