@@ -43,6 +43,9 @@ _STATE_BLOCK = re.compile(r"<!-- nexus:(?P<kind>[a-z][a-z0-9_-]*) v(?P<version>\
 # Characters tokens are made of: where a cut must step back over when no whitespace is near.
 _TOKEN_CHARS = re.compile(r"[A-Za-z0-9+/=_.~%:@-]+$")
 _LAST_WORD = re.compile(r"\S+$")
+# Rendering redacts the same short strings again and again (the size budget re-renders): remember them.
+_CACHED_TEXT = 4096
+_CACHE_ENTRIES = 8192
 
 
 class Redactor:
@@ -60,6 +63,14 @@ class Redactor:
         regex_rules = [r for r in self.rules if r.detector == "regex"]
         self._regex_only = [(r, masker(r, _identity)) for r in regex_rules]
         self._steps = [(r, masker(r, self._regex_pass)) for r in self.rules]
+        self._cache: dict[str, str] = {}
+        # Which rules a keyword wakes: one substring test per keyword instead of one per rule and keyword.
+        index: dict[str, set[int]] = {}
+        for i, rule in enumerate(self.rules):
+            for keyword in rule.keywords:
+                index.setdefault(keyword, set()).add(i)
+        self._keywords = tuple(index.items())
+        self._always = frozenset(i for i, rule in enumerate(self.rules) if not rule.keywords)
 
     @classmethod
     def for_run(
@@ -92,10 +103,27 @@ class Redactor:
         """`text` with every known value and every recognised secret masked. Never makes text longer."""
         if not text:
             return text
+        if len(text) > _CACHED_TEXT:
+            return self._redact(text)
+        done = self._cache.get(text)
+        if done is None:
+            if len(self._cache) >= _CACHE_ENTRIES:
+                self._cache.clear()
+            done = self._cache[text] = self._redact(text)
+        return done
+
+    def _redact(self, text: str) -> str:
         if self._known is not None:
             text = self._known.sub(MASK, text)
         lowered = text.lower()
-        for rule, replace in self._steps:
+        # Masking only removes text, so the rules woken by the keywords of the original text are enough.
+        active = set(self._always)
+        for keyword, rules in self._keywords:
+            if keyword in lowered:
+                active |= rules
+        for i, (rule, replace) in enumerate(self._steps):
+            if i not in active:
+                continue
             changed = _apply(rule, replace, text, lowered)
             if changed is not text:
                 text, lowered = changed, changed.lower()
@@ -205,7 +233,7 @@ def _apply(rule: SecretRule, replace: Callable[[re.Match[str]], str], text: str,
     """`rule` applied to `text`: on the lines that hold a keyword only (most text holds none), else whole.
 
     Returns `text` itself (the same object) when nothing changed."""
-    if not rule.keywords or rule.multiline:
+    if not rule.keywords or rule.multiline or "\n" not in text:
         if not rule.applies(lowered):
             return text
         changed = rule.pattern.sub(replace, text)

@@ -47,11 +47,8 @@ class SecretRule:
     entropy_margin: float = 0.45
     groups: tuple[str, ...] = field(default=())
     left_boundary: bool = False  # the match must not follow a letter or digit
-
-    @property
-    def multiline(self) -> bool:
-        """A rule that can match across lines (a key block) runs on the whole text, not line by line."""
-        return r"[\s\S]" in self.pattern.pattern
+    # A rule that can match across lines (a key block) runs on the whole text, not line by line.
+    multiline: bool = False
 
     def applies(self, lowered: str) -> bool:
         return not self.keywords or any(k in lowered for k in self.keywords)
@@ -111,7 +108,8 @@ def _rule(raw: Any, index: int, seen: set[str]) -> SecretRule:
     if not isinstance(margin, int | float) or not 0 <= margin <= 2:
         raise _invalid(rid, "entropy_margin must be a number from 0 to 2")
     seen.add(rid)
-    return SecretRule(rid, family, pattern, tuple(keywords), detector, float(margin), groups, left_boundary)
+    multiline = r"[\s\S]" in regex
+    return SecretRule(rid, family, pattern, tuple(keywords), detector, float(margin), groups, left_boundary, multiline)
 
 
 def parse_rules(data: Any) -> tuple[SecretRule, ...]:
