@@ -159,7 +159,14 @@ def _run_classify(args: argparse.Namespace, env: Mapping[str, str], out: TextIO)
         stdin=sys.stdin.buffer,
         redact=args.redact,
     )
-    out.write(json.dumps(result.to_dict(), indent=2) + "\n" if args.json else _summary(result.to_dict()))
+    text = json.dumps(result.to_dict(), indent=2) + "\n" if args.json else _summary(result.to_dict())
+    if args.redact:
+        from nexus_action.report.redact import Redactor
+
+        # classify_log redacted with the patterns and the log's own masks; the token and secrets named in the
+        # environment are known here only.
+        text = Redactor.for_run(settings.secret_values(), env=env).redact(text)
+    out.write(text)
     return EXIT_OK
 
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from nexus_action.classify.model import Blocker, Classification, Evidence
-from nexus_action.report.redact import Redactor
+from nexus_action.report.redact import redactor_for
 
 BLOCKER_LIMIT = 500
 DETAIL_LIMIT = 200
@@ -27,7 +27,7 @@ def finish(classification: Classification, masked: tuple[str, ...], *, redact: b
     cut: Callable[[str, int], str]
     clean: Callable[[str], str]
     if redact:
-        redactor = Redactor(masked)
+        redactor = redactor_for(masked)
         cut, clean = redactor.cut, redactor.redact
     else:
         cut, clean = _plain, str
