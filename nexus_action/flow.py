@@ -82,6 +82,7 @@ def run_report(
     runner = RunnerIO(env, out, out_dir=folder.path)
     for secret in settings.secret_values():
         runner.add_mask(secret)
+    folder.redactor = runner.redactor
     ctx = report_context(request.flags, env)
     previous = _read_previous(request.previous)
     # Live, whether a report exists is only known once our comment is listed: let a green run through; the

@@ -13,14 +13,22 @@ from pathlib import Path
 from typing import Any
 
 from nexus_action.errors import NexusError
+from nexus_action.report.redact import Redactor
 
 
 class OutFolder:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, redactor: Redactor | None = None) -> None:
         self.path = path
+        # The last pass over what the folder keeps (a safety net: the report and payloads come redacted).
+        self.redactor = redactor
 
     def write(self, name: str, text: str) -> Path:
-        """Write one file (the folder is made on first use)."""
+        """Write one file (the folder is made on first use), redacted when the folder has a redactor."""
+        if self.redactor is not None:
+            text = self.redactor.redact_body(text)
+        return self._store(name, text)
+
+    def _store(self, name: str, text: str) -> Path:
         target = self.path / name
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -32,7 +40,9 @@ class OutFolder:
         return target
 
     def write_json(self, name: str, data: Any) -> Path:
-        return self.write(name, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        if self.redactor is not None:
+            data = self.redactor.redact_json(data)  # each string, so the JSON stays valid
+        return self._store(name, json.dumps(data, indent=2, ensure_ascii=False) + "\n")
 
 
 _STATE_BLOCK = re.compile(r"<!-- nexus:(\w+) v(\d+) ([A-Za-z0-9+/=]+) -->")
