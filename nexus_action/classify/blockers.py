@@ -12,8 +12,10 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from nexus_action.classify.blocks import BlockTracker, excerpt_of
 from nexus_action.classify.model import Blocker
 from nexus_action.classify.rules import Rule
+from nexus_action.classify.wrappers import resolve_wrappers
 from nexus_action.logs.normalise import LogLine, int_or_none
 
 MAX_BLOCKERS = 10
@@ -68,12 +70,31 @@ class BlockerList:
 
     def __init__(self) -> None:
         self.candidates: list[Candidate] = []
+        self.blocks = BlockTracker()
 
-    def add(self, candidate: Candidate) -> None:
+    def add(self, candidate: Candidate, line: LogLine | None = None) -> None:
+        """Keep `candidate`; with the `line` it came from, its block grows from the lines that follow."""
         self.candidates.append(candidate)
+        if line is not None:
+            self.blocks.start(line, banner=candidate.rule.role in ("banner", "wrapper"))
         if len(self.candidates) > 2 * KEEP_CANDIDATES:
             self.candidates.sort(key=lambda c: c.sort_key)
             del self.candidates[KEEP_CANDIDATES:]
+            self.blocks.keep_only({c.blocker.log_line for c in self.candidates})
+
+    def feed(self, line: LogLine) -> None:
+        """Offer a line to the open blocks (call for every line, before it may start a block of its own)."""
+        self.blocks.feed(line)
+
+    def discard(self, ranges: Iterable[tuple[int, int]], step: str | None) -> None:
+        """Forget the candidates strictly inside any of `ranges` in `step` (a passing test's output)."""
+        spans = list(ranges)
+        if spans:
+            self.candidates = [
+                c
+                for c in self.candidates
+                if c.blocker.step != step or not any(a < c.blocker.log_line < b for a, b in spans)
+            ]
 
     def attach_location(self, line_number: int, match: re.Match[str]) -> None:
         """rustc's `--> src/lib.rs:3:5` / Python's `File "x.py", line 3` belong to a nearby blocker."""
@@ -106,16 +127,25 @@ class BlockerList:
 
         seen: set[tuple[str | None, int | None, str]] = set()
         out: list[Candidate] = []
-        for cand in sorted(self.candidates, key=rank):
+        for cand in sorted(resolve_wrappers(self.candidates, self.blocks), key=rank):
             b = cand.blocker
             key = (b.file, b.line, _dedupe_text(b.text))
             if key in seen:
                 continue
             seen.add(key)
-            out.append(cand)
+            out.append(self._with_block(cand))
             if len(out) == MAX_BLOCKERS:
                 break
         return out
+
+
+    def _with_block(self, cand: Candidate) -> Candidate:
+        if cand.blocker.span is not None:
+            return cand  # a banner's detail line: its span and excerpt are the banner's block already
+        block = self.blocks.get(cand.blocker.log_line)
+        span = block.span if block is not None else (cand.blocker.log_line, cand.blocker.log_line)
+        blocker = replace(cand.blocker, span=span, excerpt=excerpt_of(block, cand.blocker.text))
+        return replace(cand, blocker=blocker)
 
 
 _VOLATILE = re.compile(r"\d+(\.\d+)?")

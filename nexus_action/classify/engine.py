@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from nexus_action.classify.blockers import BlockerList, Candidate, groups_of, make_candidate
 from nexus_action.classify.gate import Gate
 from nexus_action.classify.model import Classification, Evidence, agent_for
+from nexus_action.classify.passing import PassingTracker
 from nexus_action.classify.rules import Rule, RuleSet
 from nexus_action.logs.normalise import LogLine, int_or_none
 
@@ -62,6 +63,7 @@ class Signals:
     # Compiler warnings seen lately; a `-Werror` line makes the first of them (since the last one) the blocker.
     warnings: deque[tuple[LogLine, re.Match[str]]] = field(default_factory=lambda: deque(maxlen=16))
     last_werror: int = 0
+    passing: PassingTracker = field(default_factory=PassingTracker)
 
     def fire(self, rule: Rule, signal: str, detail: str, log_line: int | None = None) -> None:
         self.hits[rule.id] = self.hits.get(rule.id, 0) + 1
@@ -85,6 +87,10 @@ def feed_line(signals: Signals, gate: Gate, line: LogLine) -> None:
     """Run the log rules a Gate lets through on one normalised line."""
     if line.step != signals.current_step:
         signals.current_step, signals.section_start = line.step, line.number
+    signals.blockers.feed(line)
+    signals.blockers.discard(signals.passing.feed(line), line.step)
+    # A passing test's line (and what it printed) is output, not an error: it never makes a blocker.
+    passing = signals.passing.owns(line)
     best: tuple[Rule, re.Match[str] | None] | None = None
     for rule, match in _matching(gate, line):
         if rule.role == "exit_ok":
@@ -108,7 +114,7 @@ def feed_line(signals: Signals, gate: Gate, line: LogLine) -> None:
                 signals.blockers.attach_location(line.number, match)
                 signals.last_location = (line.number, match)
             continue
-        if line.in_header and rule.priority is not None:
+        if (line.in_header or passing) and rule.priority is not None:
             continue  # the step's script echoed in its ##[group] header is not its output
         if rule.weight or rule.matcher == "annotation":
             signals.fire(rule, _signal_of(rule), line.text.strip(), line.number)
@@ -118,7 +124,8 @@ def feed_line(signals: Signals, gate: Gate, line: LogLine) -> None:
         # A rule with no domain vote is evidence only when it made this line's blocker (no generic echoes).
         signals.fire(best[0], _signal_of(best[0]), line.text.strip(), line.number)
     if best is None:
-        _unknown_line(signals, line)
+        if not passing:
+            _unknown_line(signals, line)
         return
     candidate = make_candidate(line, best[0], best[1])
     if candidate.blocker.file is None and signals.last_location is not None:
@@ -138,7 +145,7 @@ def feed_line(signals: Signals, gate: Gate, line: LogLine) -> None:
         and 0 < line.number - header[0] <= FILE_HEADER_REACH
     ):
         candidate = replace(candidate, blocker=replace(blocker, file=header[1]))
-    signals.blockers.add(candidate)
+    signals.blockers.add(candidate, line)
     signals.last_candidate_line = line.number
 
 
@@ -147,7 +154,7 @@ def _unknown_line(signals: Signals, line: LogLine) -> None:
     if line.in_header or _NOISE.search(line.text):
         return
     if line.red:
-        signals.blockers.add(make_candidate(line, RED_LINE, None))
+        signals.blockers.add(make_candidate(line, RED_LINE, None), line)
         signals.last_candidate_line = line.number
     else:
         signals.recent.append(line)

@@ -51,9 +51,15 @@ class Blocker:
     line: int | None = None
     column: int | None = None
     step: str | None = None
+    # The block: first and last log line of the head and the detail lines that explain it (the head may follow
+    # a banner line that the span keeps as context), and those lines as text with secrets masked.
+    span: tuple[int, int] | None = None
+    excerpt: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        out["span"] = list(self.span) if self.span else None
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Blocker:
@@ -64,7 +70,15 @@ class Blocker:
             line=data.get("line"),
             column=data.get("column"),
             step=data.get("step"),
+            span=_span(data.get("span")),
+            excerpt=data.get("excerpt") if isinstance(data.get("excerpt"), str) else None,
         )
+
+
+def _span(value: Any) -> tuple[int, int] | None:
+    if isinstance(value, list | tuple) and len(value) == 2 and all(isinstance(v, int) for v in value):
+        return (int(value[0]), int(value[1]))
+    return None
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from nexus_action.errors import NexusError
 
 DOMAINS = ("rust", "frontend", "python", "go", "jvm", "native", "infra", "github", "runner", "unknown", "any")
 MATCHERS = ("log", "workflow", "job", "step", "files", "annotation")
-ROLES = ("signal", "location", "file_header", "exit_fail", "exit_ok", "warning", "werror")
+ROLES = ("signal", "location", "file_header", "exit_fail", "exit_ok", "warning", "werror", "wrapper", "banner")
 ALLOWED_KEYS = frozenset({"id", "domain", "kind", "failure_type", "weight", "priority", "role", "needles", *MATCHERS})
 _ID = re.compile(r"^[a-z0-9][a-z0-9_.-]*$")
 _LITERAL_RUN = re.compile(r"[a-z][a-z !'-]{2,}")
