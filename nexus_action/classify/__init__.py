@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any, cast
 
+from nexus_action.classify.blocks import BLOCK_CAP
 from nexus_action.classify.engine import Signals, decide, error_line_test, feed_line
 from nexus_action.classify.gate import build_gate
 from nexus_action.classify.model import Classification
@@ -28,6 +29,8 @@ __all__ = ["classify_log"]
 _ZIP_MAGIC = b"PK\x03\x04"
 # `::add-mask::` lines are read too: the values they announce are secrets, redacted from everything classify says.
 _ADD_MASK_NEEDLE = ADD_MASK.encode("ascii")
+# Below an error line, the scanner keeps enough lines for the error's whole block (its detail lines).
+_AFTER = BLOCK_CAP - 1
 
 
 def _lines(
@@ -44,15 +47,15 @@ def _lines(
             with path.open("rb") as fh:
                 if fh.read(4) == _ZIP_MAGIC:
                     with zipfile.ZipFile(fh) as archive:
-                        yield from scan_zip(archive, needles, job=job, context_if=context_if)
+                        yield from scan_zip(archive, needles, job=job, context_if=context_if, after=_AFTER)
                     return
                 fh.seek(0)
                 grep = usable_grep() if use_grep and worth_grepping(os.fstat(fh.fileno()).st_size, needles) else None
                 if grep is None:
-                    yield from scan_lines(fh, needles, context_if=context_if)
+                    yield from scan_lines(fh, needles, context_if=context_if, after=_AFTER)
                     return
                 with grep_hits(grep, path, searched_needles(needles)) as hits:
-                    yield from scan_lines(fh, needles, context_if=context_if, hits=hits)
+                    yield from scan_lines(fh, needles, context_if=context_if, hits=hits, after=_AFTER)
         except (OSError, zipfile.BadZipFile) as exc:
             raise NexusError(
                 "NEXUS-INPUT-INVALID",
@@ -60,7 +63,7 @@ def _lines(
                 "Pass the path of a readable log file (plain text, or a run-log .zip from GitHub).",
             ) from None
         return
-    yield from scan_lines(log, needles, context_if=context_if)
+    yield from scan_lines(log, needles, context_if=context_if, after=_AFTER)
 
 
 def _signals(

@@ -76,7 +76,7 @@ class BlockerList:
         """Keep `candidate`; with the `line` it came from, its block grows from the lines that follow."""
         self.candidates.append(candidate)
         if line is not None:
-            self.blocks.start(line, banner=candidate.rule.role in ("banner", "wrapper"))
+            self.blocks.start(line, banner=candidate.rule.role == "banner")
         if len(self.candidates) > 2 * KEEP_CANDIDATES:
             self.candidates.sort(key=lambda c: c.sort_key)
             del self.candidates[KEEP_CANDIDATES:]
@@ -137,7 +137,6 @@ class BlockerList:
             if len(out) == MAX_BLOCKERS:
                 break
         return out
-
 
     def _with_block(self, cand: Candidate) -> Candidate:
         if cand.blocker.span is not None:

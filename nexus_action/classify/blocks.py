@@ -22,11 +22,12 @@ from nexus_action.logs.normalise import LogLine
 BLOCK_CAP = 15
 EXCERPT_LINE_CHARS = 240
 # Lines that are detail wherever they stand: pytest `E   ...`/`>   ...`, rustc/clang `-->`, `|` and caret lines,
-# stack frames (Java/JS `at ...`, Python `File "..."`, Ruby `path:N:in`), diff and expected/received lines.
+# stack frames (Java/JS `at ...`, Python `File "..."`, Ruby `path:N:in`), source gutters (`4 |`), diff and
+# expected/received lines.
 _DETAIL = re.compile(
     r"^\s*(?:E |> |-->|\||\^|~+\^?|= (?:note|help)\b|at \S|File \"|Caused by:|\.\.\. \d+ more|"
     r"[-+]{1,3} |[-+]\S|Expected\b|Received\b|expected\b|actual\b|but (?:was|got)\b|╰─>|│|×)"
-    r"|^\S+:\d+:in [`'‘]"
+    r"|^\S+:\d+:in [`'‘]|^\s*\d+\s+\|"
 )
 _NOISE = re.compile(r"^travis_(?:time|fold)|^##\[|^\[command\]|^The command \".*\" exited with|^Post job cleanup")
 
@@ -72,7 +73,7 @@ class Block:
             self.seen = line.number
             self.open = self.blanks <= (2 if self.announces and self.first_detail is None else 1)
             return
-        if _NOISE.search(text):
+        if line.annotation is not None or _NOISE.search(text):
             self.open = False
             return
         deeper = indent_of(text) > self.indent
@@ -125,9 +126,6 @@ class BlockTracker:
 
 
 def excerpt_of(block: Block | None, head_text: str) -> str:
-    """The block's lines as one string, secrets masked (the same masking every report and payload applies)."""
-    # Imported here: classify's import path stays light (the redaction patterns are compiled on first use).
-    from nexus_action.report.redact import redact_secrets
-
+    """The block's lines as one string (classify's last step redacts it with the blocker's other texts)."""
     lines = block.lines if block is not None else [head_text]
-    return redact_secrets("\n".join(line.rstrip() for line in lines))
+    return "\n".join(line.rstrip() for line in lines)

@@ -40,6 +40,33 @@ _TIMING = re.compile(
     r"\d[\d.:]*\s*(?:s|sec|secs|seconds|ms|m|min|mins|minutes|h)?\.?\s*$",
     re.IGNORECASE,
 )
+# The file a blocker names says which toolchain reported it: one more vote, shown as its own evidence.
+BLOCKER_PATH_WEIGHT = 3.0
+PATH_DOMAINS = {
+    ".rs": "rust",
+    ".go": "go",
+    ".py": "python",
+    ".pyi": "python",
+    ".java": "jvm",
+    ".kt": "jvm",
+    ".kts": "jvm",
+    ".scala": "jvm",
+    ".groovy": "jvm",
+    ".ts": "frontend",
+    ".tsx": "frontend",
+    ".js": "frontend",
+    ".jsx": "frontend",
+    ".mjs": "frontend",
+    ".cjs": "frontend",
+    ".vue": "frontend",
+    ".c": "native",
+    ".cc": "native",
+    ".cpp": "native",
+    ".cxx": "native",
+    ".h": "native",
+    ".hpp": "native",
+    ".tf": "infra",
+}
 _NOISE = re.compile(r"^\s*$|^travis_(time|fold)|^##\[|^\[command\]|^shell: |^env:|^\s+[A-Z_]+: |^Post job cleanup")
 
 
@@ -87,10 +114,7 @@ def feed_line(signals: Signals, gate: Gate, line: LogLine) -> None:
     """Run the log rules a Gate lets through on one normalised line."""
     if line.step != signals.current_step:
         signals.current_step, signals.section_start = line.step, line.number
-    signals.blockers.feed(line)
-    signals.blockers.discard(signals.passing.feed(line), line.step)
-    # A passing test's line (and what it printed) is output, not an error: it never makes a blocker.
-    passing = signals.passing.owns(line)
+    passing = _passing(signals, line)
     best: tuple[Rule, re.Match[str] | None] | None = None
     for rule, match in _matching(gate, line):
         if rule.role == "exit_ok":
@@ -147,6 +171,13 @@ def feed_line(signals: Signals, gate: Gate, line: LogLine) -> None:
         candidate = replace(candidate, blocker=replace(blocker, file=header[1]))
     signals.blockers.add(candidate, line)
     signals.last_candidate_line = line.number
+
+
+def _passing(signals: Signals, line: LogLine) -> bool:
+    """Grow the open blocks; whether `line` is a passing test's (its output is output, never a blocker)."""
+    signals.blockers.feed(line)
+    signals.blockers.discard(signals.passing.feed(line), line.step)
+    return signals.passing.owns(line)
 
 
 def _unknown_line(signals: Signals, line: LogLine) -> None:
@@ -249,10 +280,16 @@ def decide(
     )
     rules_by_id = {r.id: r for r in ruleset.rules}
     scores = _scores(signals, rules_by_id, top)
+    path_vote = _blocker_path_vote(top)
+    if path_vote is not None:
+        voted = path_vote.rule.split(":", 1)[1]
+        scores[voted] = scores.get(voted, 0.0) + BLOCKER_PATH_WEIGHT
     ordered = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
     domain = ordered[0][0] if ordered else "unknown"
     kind, failure_type = _kind_of(signals, rules_by_id, top, domain)
     evidence = _evidence(signals, rules_by_id, top, domain)
+    if path_vote is not None:
+        evidence.insert(1 if evidence else 0, path_vote)
     total = sum(scores.values())
     confidence = 0.0
     if ordered:
@@ -280,6 +317,19 @@ def decide(
         blockers=tuple(c.blocker for c in ranked),
         evidence=tuple(evidence[:MAX_EVIDENCE]),
     )
+
+
+def _blocker_path_vote(top: Candidate | None) -> Evidence | None:
+    """The top blocker's file extension as a domain vote (`blocker_path:<domain>`), when it names one."""
+    if top is None or not top.blocker.file:
+        return None
+    path = top.blocker.file
+    name = path.rsplit("/", 1)[-1]
+    ext = name[name.rfind(".") :].lower() if "." in name else ""
+    domain = PATH_DOMAINS.get(ext)
+    if domain is None:
+        return None
+    return Evidence("blocker_path", f"blocker_path:{domain}", f"top blocker is in {path}", top.blocker.log_line)
 
 
 def _kind_of(signals: Signals, rules_by_id: Mapping[str, Rule], top: Candidate | None, domain: str) -> tuple[str, str]:

@@ -40,6 +40,7 @@ def finish(classification: Classification, masked: tuple[str, ...], *, redact: b
                 text=cut(b.text, BLOCKER_LIMIT),
                 file=clean(b.file) if b.file else b.file,
                 step=clean(b.step) if b.step else b.step,
+                excerpt=clean(b.excerpt) if b.excerpt else b.excerpt,
             )
         return done[b]
 

@@ -9,8 +9,8 @@ Tools print lines that say *that* something failed, around the lines that say *w
   to a detail candidate inside their own block, else to the first detail line of that block (a line no rule
   knows, but the one the tool put there to explain), else to the nearest candidate below, then above.
 
-The detail takes the higher of the two ranks; the wrapper drops to WRAPPER_AS_CONTEXT (still a blocker, below
-every detail). A banner's first detail line becomes a blocker of its own whose span starts at the banner, so
+The detail takes a rank above the wrapper's (a banner's detail also one above its own); the wrapper drops to
+WRAPPER_AS_CONTEXT (still a blocker, below its detail). A banner's first detail line becomes a blocker of its own whose span starts at the banner, so
 the banner stays in view as context. A wrapper with no detail within WRAPPER_REACH lines keeps its rank.
 """
 
@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 WRAPPER_ROLES = ("wrapper", "banner")
 WRAPPER_REACH = 400
-WRAPPER_AS_CONTEXT = 2
+# Just above the exit lines and the guesses (red line, last output): below every detail, above the echoes.
+WRAPPER_AS_CONTEXT = 5
 MIN_DETAIL_PRIORITY = 3  # a red line no rule knows still explains a wrapper better than the wrapper does
 # Inside a banner's block only a line some rule knows beats the banner's own first detail line (the guesses,
 # red lines and the last output before an exit, do not).
@@ -54,7 +55,10 @@ def resolve_wrappers(candidates: list[Candidate], blocks: BlockTracker) -> list[
                 continue
             extra.append(own)
         else:
-            lifted[target] = max(lifted.get(target, 0), wrapper.priority)
+            # A wrapper lifts its detail above itself; a banner (a runner's failure list) lifts it one above its
+            # own rank too, so it outranks an equal line elsewhere (the same test's inline echo).
+            bump = details[target].priority + 1 if wrapper.rule.role == "banner" else 0
+            lifted[target] = max(lifted.get(target, 0), wrapper.priority + 1, bump)
         out.append(replace(wrapper, priority=min(wrapper.priority, WRAPPER_AS_CONTEXT)))
     rank = {id(d): p for i, d in enumerate(details) if (p := lifted.get(i)) is not None}
     return [replace(c, priority=max(c.priority, rank[id(c)])) if id(c) in rank else c for c in out] + extra
@@ -62,19 +66,22 @@ def resolve_wrappers(candidates: list[Candidate], blocks: BlockTracker) -> list[
 
 def _detail_for(wrapper: Candidate, details: list[Candidate], blocks: BlockTracker) -> int | None:
     at, step = wrapper.blocker.log_line, wrapper.blocker.step
-    near = [(i, d) for i, d in enumerate(details) if d.blocker.step == step and 0 < abs(d.blocker.log_line - at)]
-    near = [(i, d) for i, d in near if abs(d.blocker.log_line - at) <= WRAPPER_REACH]
+    near = [
+        (i, d)
+        for i, d in enumerate(details)
+        if d.blocker.step == step and d.blocker.log_line != at and abs(d.blocker.log_line - at) <= WRAPPER_REACH
+    ]
     above = [i for i, d in near if d.blocker.log_line < at]
     below = [i for i, d in near if d.blocker.log_line > at]
     if wrapper.rule.role == "wrapper":
+        # below a wrapper only a line some rule knows is detail: the guesses there are the tool's own echo
+        below = [i for i in below if details[i].priority >= MIN_RULE_PRIORITY]
         return above[-1] if above else (below[0] if below else None)
     block = blocks.get(at)
     inside = [
         i
         for i in below
-        if block is not None
-        and details[i].blocker.log_line <= block.end
-        and details[i].priority >= MIN_RULE_PRIORITY
+        if block is not None and details[i].blocker.log_line <= block.end and details[i].priority >= MIN_RULE_PRIORITY
     ]
     if inside:
         return inside[0]

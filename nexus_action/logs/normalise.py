@@ -33,6 +33,9 @@ MAX_HEADER_LINES = 300
 
 _TIMESTAMP = re.compile(r"^\ufeff?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z ?")
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[=>()][0-9A-Za-z]?|\x1b\][^\x07]*\x07")
+# The same sequences in caret notation (`^[[31m`), as some log exports and viewers write the ESC byte.
+_CARET_ANSI = re.compile(r"\^\[\[[0-9;?]*[ -/]*[@-~]|\^\[[=>()][0-9A-Za-z]?|\^\[\][^\x07^]*(?:\x07|\^G)")
+_CARET_RED = re.compile(rb"\^\[\[(?:[\d;]*;)?(?:31|91)(?:;[\d;]*)?m")
 _COMMAND = re.compile(r"^##\[(?P<cmd>[a-z]+)\](?P<rest>.*)$")
 _WORKFLOW_COMMAND = re.compile(r"^::(?P<cmd>error|warning|notice)(?: (?P<props>[^:]*))?::(?P<message>.*)$")
 _ZIP_STEP = re.compile(r"^(?:.*/)?(?P<n>\d+)_(?P<name>.+)\.txt$")
@@ -69,11 +72,17 @@ def clean_text(raw: Buffer) -> str:
     text = _TIMESTAMP.sub("", text, count=1)
     if "\x1b" in text:
         text = _ANSI.sub("", text)
+    text = strip_caret_escapes(text)
     if "\r" in text:
         # Progress bars redraw with bare \r: keep what the terminal finally shows.
         shown = [part for part in text.split("\r") if part.strip()]
         text = _TIMESTAMP.sub("", shown[-1], count=1) if shown else ""
     return text[:MAX_TEXT_CHARS]
+
+
+def strip_caret_escapes(text: str) -> str:
+    """Remove ANSI sequences written in caret notation (`^[[31m`, `^[[0K`) as real ANSI is removed."""
+    return _CARET_ANSI.sub("", text) if "^[" in text else text
 
 
 def _parse_props(props: str) -> dict[str, str]:
@@ -135,7 +144,9 @@ class StepTracker:
         elif stripped.startswith("$ ") and TRAVIS_COMMAND in raw:
             self.step = stripped[:120].rstrip()
             self.in_header = in_header = False
-        red = b"\x1b[" in raw and _RED.search(raw) is not None
+        red = (b"\x1b[" in raw and _RED.search(raw) is not None) or (
+            b"^[[" in raw and _CARET_RED.search(raw) is not None
+        )
         return LogLine(number, text, self.step, annotation, file, line, column, in_header, trigger, red)
 
 

@@ -164,7 +164,7 @@ def _job_line(job: FailedJob, snapshot: Snapshot, secrets: Sequence[str], blocke
         kind=_clean(c.kind, secrets, 40),
         failure_type=_clean(c.failure_type, secrets, 60),
         agent=_clean(c.agent, secrets, 60),
-        blocker=_clean_block(top.text, secrets, blocker_limit) if top else "",
+        blocker=_clean_block(top.excerpt or top.text, secrets, blocker_limit) if top else "",
         location=_clean(location, secrets, 200),
         step=_clean(job.step or (top.step if top else None), secrets, 200),
         log_url=job_url,

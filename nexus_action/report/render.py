@@ -150,7 +150,9 @@ def _blocker_heading(snap: Snapshot, job: FailedJob, clean: Clean) -> str:
         url = md.blob_url(snap.server_url, snap.repository, snap.head_sha, clean(top.file), top.line)
         parts.append(md.link(md.cell_code(clean(place), 120), url))
     if top and top.log_line:
-        parts.append(md.link(f"log line {top.log_line}", log_line_url(snap, job)))
+        first, last = top.span or (top.log_line, top.log_line)
+        label = f"log lines {first}–{last}" if last > first else f"log line {top.log_line}"
+        parts.append(md.link(label, log_line_url(snap, job)))
     return " · ".join(parts)
 
 
@@ -159,7 +161,12 @@ def top_blocker_section(snap: Snapshot, clean: Clean) -> list[str]:
     if job is None:
         return []
     top = job.classification.top_blocker
-    body = md.code_block(clean(top.text)) if top else "_No error line was found in the log; open the failing job._"
+    # The block (head and the detail lines that explain it) when the classifier found one, else the head line.
+    body = (
+        md.code_block(clean(top.excerpt or top.text))
+        if top
+        else "_No error line was found in the log; open the failing job._"
+    )
     lines = ["#### Top blocker", "", _blocker_heading(snap, job, clean), "", body]
     extra = [b for b in job.classification.blockers if top is None or b != top]
     if extra:

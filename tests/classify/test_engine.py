@@ -86,7 +86,16 @@ def test_every_evidence_names_its_rule_and_signal() -> None:
     log = "error[E0308]: mismatched types\n --> src/main.rs:4:18\n" + GHA_FAIL
     for ev in classify_text(log, step="cargo build").evidence:
         assert ev.rule
-        assert ev.signal in {"workflow", "job", "step", "log", "changed_files", "annotation", "conflict"}
+        assert ev.signal in {
+            "workflow",
+            "job",
+            "step",
+            "log",
+            "changed_files",
+            "annotation",
+            "conflict",
+            "blocker_path",
+        }
 
 
 def test_python_traceback_location_comes_from_the_file_line_above() -> None:
