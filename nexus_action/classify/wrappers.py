@@ -10,8 +10,9 @@ Tools print lines that say *that* something failed, around the lines that say *w
   knows, but the one the tool put there to explain), else to the nearest candidate below, then above.
 
 The detail takes a rank above the wrapper's (a banner's detail also one above its own); the wrapper drops to
-WRAPPER_AS_CONTEXT (still a blocker, below its detail). A banner's first detail line becomes a blocker of its own whose span starts at the banner, so
-the banner stays in view as context. A wrapper with no detail within WRAPPER_REACH lines keeps its rank.
+WRAPPER_AS_CONTEXT (still a blocker, below its detail). A banner's first detail line becomes a blocker of its
+own whose span starts at the banner, so the banner stays in view as context. A wrapper with no detail within
+WRAPPER_REACH lines keeps its rank.
 """
 
 from __future__ import annotations
