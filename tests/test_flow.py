@@ -381,7 +381,7 @@ def test_ten_thousand_line_log_through_the_real_classifier(tmp_path: Path) -> No
     assert len(comment) < 60_000
     assert "error[E0308]: mismatched types" in comment
     assert f"https://github.com/me/proj/blob/{'c' * 40}/src/main.rs#L12" in comment
-    assert "log line 7001" in comment
+    assert "log lines 7001–" in comment  # the error opens a block (its `-->` line and what follows)
 
 
 def test_same_attempt_twice_plans_one_webhook_alert(tmp_path: Path, log: Path) -> None:

@@ -58,7 +58,12 @@ class Blocker:
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
-        out["span"] = list(self.span) if self.span else None
+        # A blocker read back from an older report state has no block: its dict stays as it was written.
+        for key in ("span", "excerpt"):
+            if out[key] is None:
+                del out[key]
+        if self.span:
+            out["span"] = list(self.span)
         return out
 
     @classmethod
