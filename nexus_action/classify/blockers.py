@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
-from nexus_action.classify.blocks import BlockTracker, excerpt_of
+from nexus_action.classify.blocks import BlockTracker, Candidate, excerpt_of
 from nexus_action.classify.model import Blocker
 from nexus_action.classify.rules import Rule
 from nexus_action.classify.wrappers import resolve_wrappers
@@ -27,17 +27,6 @@ LOCATION_REACH = 3  # a location line (rustc -->) belongs to a blocker at most t
 LOCATED_PRIORITY = 85
 MIN_LOCATED_RULE = 10
 _GROUP_SUFFIX = re.compile(r"\d+$")
-
-
-@dataclass(frozen=True)
-class Candidate:
-    priority: int
-    blocker: Blocker
-    rule: Rule
-
-    @property
-    def sort_key(self) -> tuple[int, int]:
-        return (-self.priority, self.blocker.log_line)
 
 
 def groups_of(match: re.Match[str]) -> dict[str, str]:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from nexus_action.classify.model import Blocker
+from nexus_action.classify.rules import Rule
 from nexus_action.logs.normalise import LogLine
 
 BLOCK_CAP = 15
@@ -30,6 +32,19 @@ _DETAIL = re.compile(
     r"|^\S+:\d+:in [`'‘]|^\s*\d+\s+\|"
 )
 _NOISE = re.compile(r"^travis_(?:time|fold)|^##\[|^\[command\]|^The command \".*\" exited with|^Post job cleanup")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A blocker in the making: its rank (rule priority plus bonuses), the blocker, and the rule behind it."""
+
+    priority: int
+    blocker: Blocker
+    rule: Rule
+
+    @property
+    def sort_key(self) -> tuple[int, int]:
+        return (-self.priority, self.blocker.log_line)
 
 
 def indent_of(text: str) -> int:

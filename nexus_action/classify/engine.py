@@ -14,7 +14,8 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 
-from nexus_action.classify.blockers import BlockerList, Candidate, groups_of, make_candidate
+from nexus_action.classify.blockers import BlockerList, groups_of, make_candidate
+from nexus_action.classify.blocks import Candidate
 from nexus_action.classify.gate import Gate
 from nexus_action.classify.model import Classification, Evidence, agent_for
 from nexus_action.classify.passing import PassingTracker

@@ -18,12 +18,8 @@ WRAPPER_REACH lines keeps its rank.
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
-from nexus_action.classify.blocks import BlockTracker, excerpt_of
-
-if TYPE_CHECKING:
-    from nexus_action.classify.blockers import Candidate
+from nexus_action.classify.blocks import BlockTracker, Candidate, excerpt_of
 
 WRAPPER_ROLES = ("wrapper", "banner")
 WRAPPER_REACH = 400
