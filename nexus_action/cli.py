@@ -60,6 +60,11 @@ def _add_classify(sub: Any) -> None:
         action="store_false",
         help="show blocker and evidence text raw, secrets included (local use only; never paste the output)",
     )
+    p.add_argument(
+        "--baseline",
+        metavar="PASS.log",
+        help="log of a passing run of the same job: what it printed too is demoted, what is new is shown",
+    )
 
 
 def _add_run_context_args(p: argparse.ArgumentParser) -> None:
@@ -158,6 +163,7 @@ def _run_classify(args: argparse.Namespace, env: Mapping[str, str], out: TextIO)
         settings=settings,
         stdin=sys.stdin.buffer,
         redact=args.redact,
+        baseline=args.baseline,
     )
     text = json.dumps(result.to_dict(), indent=2) + "\n" if args.json else _summary(result.to_dict())
     if args.redact:
@@ -168,6 +174,20 @@ def _run_classify(args: argparse.Namespace, env: Mapping[str, str], out: TextIO)
         text = Redactor.for_run(settings.secret_values(), env=env).redact(text)
     out.write(text)
     return EXIT_OK
+
+
+def _baseline_summary(baseline: dict[str, Any] | None, top: dict[str, Any] | None) -> list[str]:
+    if not baseline:
+        return []
+    if not baseline["used"]:
+        return [f"baseline:     not used: {baseline['note']}"]
+    new, total = baseline["new_lines"], baseline["lines"]
+    share = f" ({100 * new / total:.1f}%)" if total else ""
+    top_new = bool(top and top.get("new_since_baseline"))
+    lines = [f"baseline:     {new} of {total} lines new{share}; top blocker new since the baseline: {top_new}"]
+    for block in baseline["new_blocks"][:5]:
+        lines.append(f"  new lines {block['start']}-{block['end']}: {block['text'][:120]}")
+    return lines
 
 
 def _summary(data: dict[str, Any]) -> str:
@@ -187,6 +207,7 @@ def _summary(data: dict[str, Any]) -> str:
     for ev in data.get("evidence", [])[:6]:
         at = f" @ line {ev['log_line']}" if ev.get("log_line") else ""
         lines.append(f"  because {ev['signal']}/{ev['rule']}: {ev['detail']}{at}")
+    lines.extend(_baseline_summary(data.get("baseline"), top))
     return "\n".join(lines) + "\n"
 
 

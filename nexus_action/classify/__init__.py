@@ -10,9 +10,11 @@ import io
 import os
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import ExitStack
 from pathlib import Path
 from typing import IO, Any, cast
 
+from nexus_action.classify import baseline_apply
 from nexus_action.classify.blocks import BLOCK_CAP
 from nexus_action.classify.engine import Signals, decide, error_line_test, feed_line
 from nexus_action.classify.gate import build_gate
@@ -132,6 +134,7 @@ def classify_log(
     extra_rules: Iterable[Mapping[str, Any]] = (),
     use_grep: bool = True,
     redact: bool = True,
+    baseline: LogInput | None = None,
 ) -> Classification:
     """Classify one failed job's log.
 
@@ -143,24 +146,35 @@ def classify_log(
     PATH (`use_grep=False`: never start a process); the result is the same either way.
     Texts are redacted (patterns and the log's own `::add-mask::` values) and then cut; `redact=False` gives the
     raw text, for local use only. The announced values ride along in `masked_values` for the report.
+    `baseline` (any form `log` takes): a passing log of the same job (the last green run); candidate blockers
+    it printed too are demoted, and the result says how many lines and which blockers are new (see
+    classify/baseline_apply.py).
     """
     log = _as_source(log)
     ruleset = load_rules(extra_rules)
     masked: dict[str, None] = {}
-    try:
-        signals = _signals(log, ruleset, job, masked, use_grep=use_grep)
-    except GrepFailed:
-        masked.clear()
-        signals = _signals(log, ruleset, job, masked, use_grep=False)  # grep stopped part way: read it all again
-    decided = decide(
-        signals,
-        ruleset,
-        workflow=workflow,
-        job=job,
-        step=step,
-        changed_files=changed_files,
-        routing=routing,
-    )
+    with ExitStack() as stack:
+        comparison = None
+        if baseline is not None:
+            log, comparison = baseline_apply.compare_logs(log, _as_source(baseline), stack)
+        try:
+            signals = _signals(log, ruleset, job, masked, use_grep=use_grep)
+        except GrepFailed:
+            masked.clear()
+            signals = _signals(log, ruleset, job, masked, use_grep=False)  # grep stopped part way: read it all again
+        if comparison is not None:
+            baseline_apply.reweigh(signals, comparison)
+        decided = decide(
+            signals,
+            ruleset,
+            workflow=workflow,
+            job=job,
+            step=step,
+            changed_files=changed_files,
+            routing=routing,
+        )
+    if comparison is not None:
+        decided = baseline_apply.summarise(decided, comparison)
     return finish(decided, tuple(masked), redact=redact)
 
 

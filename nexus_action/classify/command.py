@@ -44,6 +44,7 @@ def classify_command(
     settings: Settings,
     stdin: IO[bytes],
     redact: bool = True,
+    baseline: str | None = None,
 ) -> Classification:
     """Classify the named log. Texts are redacted unless `redact` is False (`--no-redact`, for local use)."""
     if log == "-" and changed_files == "-":
@@ -61,6 +62,13 @@ def classify_command(
             reason = "it is a directory" if path.is_dir() else "no such file"
             raise _unreadable("log", log, reason)
         source = path
+    if baseline is not None and not Path(baseline).is_file():
+        reason = "it is a directory" if Path(baseline).is_dir() else "no such file"
+        raise NexusError(
+            "NEXUS-INPUT-INVALID",
+            f"cannot read baseline log {baseline!r}: {reason}",
+            "Pass --baseline the path of a passing run's log of the same job (a plain-text file).",
+        )
     return classify_log(
         source,
         workflow=workflow,
@@ -70,4 +78,5 @@ def classify_command(
         routing=settings.routing,
         extra_rules=settings.extra_rules,
         redact=redact,
+        baseline=baseline,
     )

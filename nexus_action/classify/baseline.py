@@ -1,0 +1,253 @@
+"""Compare a failing log with a passing log of the same job: which lines are new since the last green run.
+
+Two streaming passes, each reading one log a chunk at a time and masking whole chunks (templates.py):
+first the passing log becomes a set of line-template hashes per step (`##[group]Run ...`), capped; then
+each line of the failing log is looked up in its own step's set (or in every step's, for a step the passing
+run did not have). Memory is bounded by the caps, not by the size of either log. Lines whose template the
+passing run never printed are new; consecutive new lines form blocks.
+
+A passing log that is empty, binary, too big or from another job (its steps are not the failing log's) is no
+baseline: the comparison carries a note instead, and the classification stays what it is without one.
+"""
+
+from __future__ import annotations
+
+import bisect
+from array import array
+from collections import deque
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from itertools import compress
+from operator import not_
+from typing import IO, Protocol
+
+from nexus_action.classify.model import NewBlock
+from nexus_action.classify.templates import Mask, mask
+from nexus_action.errors import NexusError
+from nexus_action.logs.normalise import clean_text
+
+CHUNK_SIZE = 1 << 20
+MAX_BASELINE_BYTES = 1 << 30  # a passing log bigger than this is not read ("huge")
+MAX_LINE_BYTES = 1 << 22  # a "line" longer than this (no newline in 4 MiB) is cut into pieces
+MAX_TEMPLATES = 250_000  # hashes kept from the passing log, all steps together (~60 bytes each)
+MAX_RECORDED_NEW = 1_000_000  # new line numbers kept (4 bytes each); beyond, only counted
+MAX_BLOCKS = 2_000  # the last blocks of new lines kept (the failure is near the end)
+BLOCK_GAP = 2  # new lines at most this far apart belong to one block
+MIN_SHARED_STEPS = 0.5  # of the failing log's steps, at least this share must be in the passing log
+BINARY_SNIFF = 8192
+MAX_NUL_SHARE = 0.01
+BLOCK_TEXT_CHARS = 300
+STEP_MARK = b"##[group]Run "
+_GROUP = "##[group]"
+
+
+class Readable(Protocol):
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
+class NoBaseline(Exception):
+    """The passing log cannot serve as a baseline; the message is the note shown to the user."""
+
+
+@dataclass
+class BaselineIndex:
+    """The passing log as line-template hashes per step template (None: before the first step)."""
+
+    steps: dict[bytes | None, set[int]] = field(default_factory=dict)
+    step_names: list[str] = field(default_factory=list)
+    lines: int = 0
+    templates: int = 0
+    capped: bool = False
+
+
+@dataclass
+class Comparison:
+    """What the failing log holds that the passing log does not. `note` says why a comparison is not used."""
+
+    lines: int = 0
+    new_lines: int = 0
+    steps_compared: int = 0
+    new_numbers: array[int] = field(default_factory=lambda: array("I"))
+    recorded_all: bool = True
+    blocks: deque[NewBlock] = field(default_factory=lambda: deque(maxlen=MAX_BLOCKS))
+    note: str | None = None
+
+    @property
+    def usable(self) -> bool:
+        return self.note is None
+
+    def is_new(self, line: int) -> bool | None:
+        """Whether that line of the failing log is new; None when unknown (not recorded, or no comparison)."""
+        if not self.usable:
+            return None
+        at = bisect.bisect_left(self.new_numbers, line)
+        if at < len(self.new_numbers) and self.new_numbers[at] == line:
+            return True
+        if not self.recorded_all and (not self.new_numbers or line > self.new_numbers[-1]):
+            return None
+        return False
+
+
+@dataclass
+class _Chunk:
+    first: int  # number of the chunk's first line
+    raw: bytes  # whole lines, each ending in b"\n"
+    templates: list[bytes]
+    steps: list[tuple[int, str]]  # (index of the line that starts a step, step name), in order
+
+
+def _chunks(stream: Readable, masks: tuple[Mask, ...], limit: int | None) -> Iterator[_Chunk]:
+    number, carry, read = 1, b"", 0
+    while True:
+        block = stream.read(CHUNK_SIZE)
+        if not block:
+            break
+        read += len(block)
+        if limit is not None and read > limit:
+            raise NoBaseline(f"the passing log is bigger than {limit >> 20} MiB")
+        data = carry + block
+        cut = data.rfind(b"\n") + 1
+        if cut == 0 and len(data) > MAX_LINE_BYTES:
+            data, cut = data + b"\n", len(data) + 1
+        carry, data = data[cut:], data[:cut]
+        if data:
+            chunk = _chunk(number, data, masks)
+            number += len(chunk.templates)
+            yield chunk
+    if carry:
+        yield _chunk(number, carry + b"\n", masks)
+
+
+def _chunk(first: int, raw: bytes, masks: tuple[Mask, ...]) -> _Chunk:
+    templates = mask(raw, masks).split(b"\n")
+    templates.pop()  # after the last b"\n"
+    if len(templates) != raw.count(b"\n"):
+        raise NexusError(
+            "NEXUS-CONFIG-INVALID",
+            "a mask in templates.yaml matched across a line break",
+            "Masks must never match a newline: exclude \\n from their character classes.",
+        )
+    steps: list[tuple[int, str]] = []
+    at = raw.find(STEP_MARK)
+    while at >= 0:
+        start = raw.rfind(b"\n", 0, at) + 1
+        end = raw.find(b"\n", at)
+        text = clean_text(raw[start:end]).lstrip()
+        if text.startswith(_GROUP + "Run "):
+            steps.append((raw.count(b"\n", 0, start), text[len(_GROUP) :][:120].rstrip()))
+        at = raw.find(STEP_MARK, end)
+    return _Chunk(first, raw, templates, steps)
+
+
+def _pieces(chunk: _Chunk, step: str | None) -> Iterator[tuple[str | None, int, int]]:
+    """(step, first index, end index) of the chunk's runs of lines within one step."""
+    begin = 0
+    for index, name in chunk.steps:
+        if index > begin:
+            yield step, begin, index
+        step, begin = name, index
+    if begin < len(chunk.templates):
+        yield step, begin, len(chunk.templates)
+
+
+def _step_key(step: str | None, masks: tuple[Mask, ...]) -> bytes | None:
+    return None if step is None else mask(step.encode("utf-8", "replace"), masks)
+
+
+def _sniff(stream: IO[bytes]) -> bytes:
+    head = stream.read(BINARY_SNIFF)
+    if not head:
+        raise NoBaseline("the passing log is empty")
+    if head.startswith(b"PK\x03\x04") or head.count(b"\x00") > MAX_NUL_SHARE * len(head):
+        raise NoBaseline("the passing log is not text (a zip archive or binary data)")
+    return head
+
+
+class _Prefixed:
+    """A stream with its first bytes, already read for sniffing, put back in front."""
+
+    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
+        self.head, self.rest = head, rest
+
+    def read(self, size: int = -1, /) -> bytes:
+        if self.head:
+            out, self.head = self.head, b""
+            return out
+        return self.rest.read(size)
+
+
+def build_index(stream: IO[bytes], masks: tuple[Mask, ...], limit: int = MAX_BASELINE_BYTES) -> BaselineIndex:
+    """Read the passing log once. Raises NoBaseline when it is empty, binary or bigger than `limit`."""
+    index = BaselineIndex()
+    step: str | None = None
+    source = _Prefixed(_sniff(stream), stream)
+    for chunk in _chunks(source, masks, limit):
+        index.lines += len(chunk.templates)
+        for piece_step, begin, end in _pieces(chunk, step):
+            step = piece_step
+            key = _step_key(step, masks)
+            if key not in index.steps:
+                index.steps[key] = set()
+                if step is not None:
+                    index.step_names.append(step)
+            if index.templates >= MAX_TEMPLATES:
+                index.capped = True
+                continue
+            seen = index.steps[key]
+            before = len(seen)
+            seen.update(map(hash, chunk.templates[begin:end]))
+            index.templates += len(seen) - before
+    if not index.lines:
+        raise NoBaseline("the passing log is empty")
+    return index
+
+
+def compare(stream: IO[bytes], index: BaselineIndex, masks: tuple[Mask, ...]) -> Comparison:
+    """Read the failing log once and find its lines that are not in the passing log's index."""
+    result = Comparison()
+    step: str | None = None
+    fail_steps: dict[bytes | None, str] = {}
+    everywhere = list(index.steps.values())
+    for chunk in _chunks(stream, masks, None):
+        result.lines += len(chunk.templates)
+        for piece_step, begin, end in _pieces(chunk, step):
+            step = piece_step
+            key = _step_key(step, masks)
+            if step is not None:
+                fail_steps.setdefault(key, step)
+            hashes = map(hash, chunk.templates[begin:end])
+            seen = index.steps.get(key)
+            known: Iterator[bool]
+            if seen is not None:
+                known = map(seen.__contains__, hashes)
+            else:
+                known = (any(h in s for s in everywhere) for h in hashes)
+            new = list(compress(range(begin, end), map(not_, known)))
+            if new:
+                _record(result, chunk, step, new)
+    shared = [k for k in fail_steps if k in index.steps]
+    result.steps_compared = len(shared)
+    if (fail_steps or index.step_names) and len(shared) < MIN_SHARED_STEPS * max(len(fail_steps), 1):
+        fail = ", ".join(list(fail_steps.values())[:3]) or "none"
+        green = ", ".join(index.step_names[:3]) or "none"
+        result.note = f"the passing log is not from the same job: steps ({green}) are not the failing log's ({fail})"
+    return result
+
+
+def _record(result: Comparison, chunk: _Chunk, step: str | None, new: list[int]) -> None:
+    result.new_lines += len(new)
+    room = MAX_RECORDED_NEW - len(result.new_numbers)
+    if room < len(new):
+        result.recorded_all = False
+    result.new_numbers.extend(chunk.first + i for i in new[: max(room, 0)])
+    raw_lines: list[bytes] | None = None
+    blocks = result.blocks
+    for i in new:
+        number = chunk.first + i
+        last = blocks[-1] if blocks else None
+        if last is not None and last.step == step and number - last.end <= BLOCK_GAP:
+            blocks[-1] = NewBlock(last.start, number, step, last.text)
+            continue
+        if raw_lines is None:
+            raw_lines = chunk.raw.split(b"\n")
+        blocks.append(NewBlock(number, number, step, clean_text(raw_lines[i]).strip()[:BLOCK_TEXT_CHARS]))
