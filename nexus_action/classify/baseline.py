@@ -1,10 +1,12 @@
 """Compare a failing log with a passing log of the same job: which lines are new since the last green run.
 
-Two streaming passes, each reading one log a chunk at a time and masking whole chunks (templates.py):
-first the passing log becomes a set of line-template hashes per step (`##[group]Run ...`), capped; then
-each line of the failing log is looked up in its own step's set (or in every step's, for a step the passing
-run did not have). Memory is bounded by the caps, not by the size of either log. Lines whose template the
-passing run never printed are new; consecutive new lines form blocks.
+Three streaming passes, each reading one log a chunk at a time and masking whole chunks (templates.py):
+1. the failing log's distinct first-look templates per step (`##[group]Run ...`), as hashes, capped;
+2. the passing log: which of those it printed too, per step, and the second-look templates of its other
+   lines (the slow masks run on those few lines only);
+3. the failing log again: a line is old when its step's passing lines had its first-look template, or its
+   second-look one; otherwise it is new. A step the passing run did not have is new throughout.
+Memory is bounded by the caps, not by the size of either log. Consecutive new lines form blocks.
 
 A passing log that is empty, binary, too big or from another job (its steps are not the failing log's) is no
 baseline: the comparison carries a note instead, and the classification stays what it is without one.
@@ -22,8 +24,7 @@ from operator import not_
 from typing import IO, Protocol
 
 from nexus_action.classify.model import NewBlock
-from nexus_action.classify.templates import Mask, mask
-from nexus_action.errors import NexusError
+from nexus_action.classify.templates import MaskSet, mask
 from nexus_action.logs.normalise import clean_text
 
 CHUNK_SIZE = 1 << 20
@@ -51,12 +52,16 @@ class NoBaseline(Exception):
 
 @dataclass
 class BaselineIndex:
-    """The passing log as line-template hashes per step template (None: before the first step)."""
+    """What the passing log printed, per step template (None: before the first step).
 
-    steps: dict[bytes | None, set[int]] = field(default_factory=dict)
+    `seen`: first-look template hashes that the failing log has too; `second`: second-look template hashes of
+    the passing lines that matched no failing line at first look (see templates.yaml, second_look).
+    """
+
+    seen: dict[bytes | None, set[int]] = field(default_factory=dict)
+    second: dict[bytes | None, set[int]] = field(default_factory=dict)
     step_names: list[str] = field(default_factory=list)
     lines: int = 0
-    templates: int = 0
     capped: bool = False
 
 
@@ -96,7 +101,7 @@ class _Chunk:
     steps: list[tuple[int, str]]  # (index of the line that starts a step, step name), in order
 
 
-def _chunks(stream: Readable, masks: tuple[Mask, ...], limit: int | None) -> Iterator[_Chunk]:
+def _chunks(stream: Readable, masks: MaskSet, limit: int | None) -> Iterator[_Chunk]:
     number, carry, read = 1, b"", 0
     while True:
         block = stream.read(CHUNK_SIZE)
@@ -118,15 +123,9 @@ def _chunks(stream: Readable, masks: tuple[Mask, ...], limit: int | None) -> Ite
         yield _chunk(number, carry + b"\n", masks)
 
 
-def _chunk(first: int, raw: bytes, masks: tuple[Mask, ...]) -> _Chunk:
-    templates = mask(raw, masks).split(b"\n")
+def _chunk(first: int, raw: bytes, masks: MaskSet) -> _Chunk:
+    templates = mask(raw, masks.first).split(b"\n")
     templates.pop()  # after the last b"\n"
-    if len(templates) != raw.count(b"\n"):
-        raise NexusError(
-            "NEXUS-CONFIG-INVALID",
-            "a mask in templates.yaml matched across a line break",
-            "Masks must never match a newline: exclude \\n from their character classes.",
-        )
     steps: list[tuple[int, str]] = []
     at = raw.find(STEP_MARK)
     while at >= 0:
@@ -150,8 +149,14 @@ def _pieces(chunk: _Chunk, step: str | None) -> Iterator[tuple[str | None, int, 
         yield step, begin, len(chunk.templates)
 
 
-def _step_key(step: str | None, masks: tuple[Mask, ...]) -> bytes | None:
-    return None if step is None else mask(step.encode("utf-8", "replace"), masks)
+def _step_key(step: str | None, masks: MaskSet) -> bytes | None:
+    return None if step is None else mask(step.encode("utf-8", "replace"), masks.full)
+
+
+def _second_look(chunk: _Chunk, indexes: list[int], masks: MaskSet) -> list[bytes]:
+    """Full templates of a few lines of the chunk (all masks, the slow ones too)."""
+    raw = chunk.raw.split(b"\n")
+    return mask(b"\n".join(raw[i] for i in indexes), masks.full).split(b"\n")
 
 
 def _sniff(stream: IO[bytes]) -> bytes:
@@ -176,38 +181,66 @@ class _Prefixed:
         return self.rest.read(size)
 
 
-def build_index(stream: IO[bytes], masks: tuple[Mask, ...], limit: int = MAX_BASELINE_BYTES) -> BaselineIndex:
-    """Read the passing log once. Raises NoBaseline when it is empty, binary or bigger than `limit`."""
+def failing_templates(stream: IO[bytes], masks: MaskSet) -> dict[bytes | None, set[int]]:
+    """First pass over the failing log: its distinct first-look templates per step (capped)."""
+    found: dict[bytes | None, set[int]] = {}
+    step: str | None = None
+    kept = 0
+    for chunk in _chunks(stream, masks, None):
+        for piece_step, begin, end in _pieces(chunk, step):
+            step = piece_step
+            seen = found.setdefault(_step_key(step, masks), set())
+            if kept < MAX_TEMPLATES:
+                before = len(seen)
+                seen.update(map(hash, chunk.templates[begin:end]))
+                kept += len(seen) - before
+    return found
+
+
+def build_index(
+    stream: IO[bytes],
+    failing: dict[bytes | None, set[int]],
+    masks: MaskSet,
+    limit: int = MAX_BASELINE_BYTES,
+) -> BaselineIndex:
+    """Second pass, over the passing log. Raises NoBaseline when it is empty, binary or bigger than `limit`."""
     index = BaselineIndex()
     step: str | None = None
+    kept = 0
     source = _Prefixed(_sniff(stream), stream)
     for chunk in _chunks(source, masks, limit):
         index.lines += len(chunk.templates)
         for piece_step, begin, end in _pieces(chunk, step):
             step = piece_step
             key = _step_key(step, masks)
-            if key not in index.steps:
-                index.steps[key] = set()
+            if key not in index.seen:
+                index.seen[key], index.second[key] = set(), set()
                 if step is not None:
                     index.step_names.append(step)
-            if index.templates >= MAX_TEMPLATES:
+            wanted = failing.get(key)
+            if wanted is None:
+                continue  # a step the failing run never reached: nothing there to compare with
+            hashes = list(map(hash, chunk.templates[begin:end]))
+            index.seen[key].update(wanted.intersection(hashes))
+            if kept >= MAX_TEMPLATES:
                 index.capped = True
                 continue
-            seen = index.steps[key]
-            before = len(seen)
-            seen.update(map(hash, chunk.templates[begin:end]))
-            index.templates += len(seen) - before
+            other = list(compress(range(begin, end), map(not_, map(wanted.__contains__, hashes))))
+            if other:
+                second = index.second[key]
+                before = len(second)
+                second.update(map(hash, _second_look(chunk, other, masks)))
+                kept += len(second) - before
     if not index.lines:
         raise NoBaseline("the passing log is empty")
     return index
 
 
-def compare(stream: IO[bytes], index: BaselineIndex, masks: tuple[Mask, ...]) -> Comparison:
-    """Read the failing log once and find its lines that are not in the passing log's index."""
+def compare(stream: IO[bytes], index: BaselineIndex, masks: MaskSet) -> Comparison:
+    """Third pass, over the failing log: its lines that the passing log did not print."""
     result = Comparison()
     step: str | None = None
     fail_steps: dict[bytes | None, str] = {}
-    everywhere = list(index.steps.values())
     for chunk in _chunks(stream, masks, None):
         result.lines += len(chunk.templates)
         for piece_step, begin, end in _pieces(chunk, step):
@@ -215,17 +248,17 @@ def compare(stream: IO[bytes], index: BaselineIndex, masks: tuple[Mask, ...]) ->
             key = _step_key(step, masks)
             if step is not None:
                 fail_steps.setdefault(key, step)
-            hashes = map(hash, chunk.templates[begin:end])
-            seen = index.steps.get(key)
-            known: Iterator[bool]
-            if seen is not None:
-                known = map(seen.__contains__, hashes)
+            seen, second = index.seen.get(key), index.second.get(key)
+            if seen is None or second is None:
+                new = list(range(begin, end))  # a step the passing run did not have: all of it is new
             else:
-                known = (any(h in s for s in everywhere) for h in hashes)
-            new = list(compress(range(begin, end), map(not_, known)))
+                hashes = map(hash, chunk.templates[begin:end])
+                other = list(compress(range(begin, end), map(not_, map(seen.__contains__, hashes))))
+                looks = _second_look(chunk, other, masks) if other else []
+                new = [i for i, t in zip(other, looks, strict=True) if hash(t) not in second]
             if new:
                 _record(result, chunk, step, new)
-    shared = [k for k in fail_steps if k in index.steps]
+    shared = [k for k in fail_steps if k in index.seen]
     result.steps_compared = len(shared)
     if (fail_steps or index.step_names) and len(shared) < MIN_SHARED_STEPS * max(len(fail_steps), 1):
         fail = ", ".join(list(fail_steps.values())[:3]) or "none"

@@ -24,6 +24,15 @@ class Mask:
     pattern: re.Pattern[bytes] | None
     replace: bytes
     delete: bytes
+    second_look: bool = False
+
+
+@dataclass(frozen=True)
+class MaskSet:
+    """`first`: the masks run on every line; `full`: all masks in order, for a second look at a few lines."""
+
+    first: tuple[Mask, ...]
+    full: tuple[Mask, ...]
 
 
 def _invalid(where: str, problem: str) -> NexusError:
@@ -50,11 +59,12 @@ def _mask(raw: Any, where: str) -> Mask:
         pattern,
         str(raw.get("replace") or "").encode(),
         b"",
+        bool(raw.get("second_look")),
     )
 
 
 @lru_cache(maxsize=1)
-def builtin_masks() -> tuple[Mask, ...]:
+def builtin_masks() -> MaskSet:
     """templates.yaml, checked and compiled once per process."""
     import yaml
 
@@ -62,19 +72,28 @@ def builtin_masks() -> tuple[Mask, ...]:
     data = yaml.safe_load(text)
     if not isinstance(data, dict) or data.get("version") != 1 or not isinstance(data.get("masks"), list):
         raise _invalid("nexus_action/classify/templates.yaml", "expected a mapping with version: 1 and masks")
-    return tuple(_mask(m, f"templates.yaml masks[{i}]") for i, m in enumerate(data["masks"]))
+    full = tuple(_mask(m, f"templates.yaml masks[{i}]") for i, m in enumerate(data["masks"]))
+    return MaskSet(first=tuple(m for m in full if not m.second_look), full=full)
 
 
 def mask(chunk: bytes, masks: tuple[Mask, ...]) -> bytes:
-    """The chunk with every mask applied in order (same number of lines)."""
+    """The chunk with every mask applied in order; raises NEXUS-CONFIG-INVALID if a mask took a line break."""
+    lines = None
     for m in masks:
         if m.pattern is None:
             chunk = chunk.translate(None, m.delete)
         elif m.needle is None or m.needle in chunk:
+            lines = chunk.count(b"\n") if lines is None else lines
             chunk = m.pattern.sub(m.replace, chunk)
+    if lines is not None and chunk.count(b"\n") != lines:
+        raise NexusError(
+            "NEXUS-CONFIG-INVALID",
+            "a mask in templates.yaml matched across a line break",
+            "Masks must never match a newline: exclude \\n from their character classes.",
+        )
     return chunk
 
 
-def template(text: str, masks: tuple[Mask, ...] | None = None) -> bytes:
-    """One line's template (for a step name or a single line; chunks go through `mask`)."""
-    return mask(text.encode("utf-8", "replace"), builtin_masks() if masks is None else masks)
+def template(text: str) -> bytes:
+    """One line's full template (every mask, second-look ones included)."""
+    return mask(text.encode("utf-8", "replace"), builtin_masks().full)
