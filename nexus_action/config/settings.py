@@ -224,6 +224,21 @@ OPTIONS: tuple[Option, ...] = (
     Option("ignore_workflows", "list", (), "Never report these workflows (glob patterns)."),
     Option("ignore_jobs", "list", (), "Leave these jobs out of reports (glob patterns)."),
     Option("honor_skip_ci", "bool", False, "Also skip on `[skip ci]`-style markers in the head commit message."),
+    Option(
+        "compare_with_green",
+        "bool",
+        True,
+        "Compare each failed job's log with the same job's log in the last green run of the workflow.",
+        input="compare-with-green",
+    ),
+    Option(
+        "green_max_age_days",
+        "int",
+        14,
+        "A green run older than this many days is too far from this one to compare with.",
+        minimum=1,
+        maximum=400,
+    ),
 )
 
 OPTIONS_BY_ATTR = {o.attr: o for o in OPTIONS}
@@ -264,6 +279,8 @@ class Settings:
     ignore_workflows: tuple[str, ...] = ()
     ignore_jobs: tuple[str, ...] = ()
     honor_skip_ci: bool = False
+    compare_with_green: bool = True
+    green_max_age_days: int = 14
     # Rules from the config file's `rules:` list, validated by the classifier when it loads them.
     extra_rules: tuple[Mapping[str, Any], ...] = ()
     # Where each value came from (input / env / config / default), for `--explain-settings` and tests.

@@ -9,11 +9,11 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from io import BytesIO
 from typing import Any
 
 from nexus_action.classify.model import Classification
 from nexus_action.github.failure import CallFailure, GitHubCallError
+from nexus_action.github.green import GreenLog, classify_against_green
 from nexus_action.github.port import RestApi
 from nexus_action.report.model import FailedJob
 from nexus_action.runner.context import RunContext
@@ -208,13 +208,19 @@ def classify_jobs(
     classify: Classifier,
     routing: Mapping[str, str] | None = None,
     extra_rules: Iterable[Mapping[str, Any]] = (),
+    green: Callable[[str], GreenLog] | None = None,
 ) -> tuple[FailedJob, ...]:
-    """Classify each gathered job: from its log, or from annotations + step name when the log is missing."""
+    """Classify each gathered job: from its log, or from annotations + step name when the log is missing.
+
+    `green(job name)`: that job's log in the last green run (GreenFinder.log_for), to compare the log with.
+    """
     jobs = []
     for job in evidence.jobs:
         source = job.log if job.log is not None else annotation_log(job)
-        classification = classify(
-            BytesIO(source),
+        classification = classify_against_green(
+            classify,
+            source,
+            green(job.name) if green is not None and job.log is not None else None,
             workflow=workflow,
             job=job.name,
             step=job.step,

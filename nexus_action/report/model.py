@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,6 +87,51 @@ class FailedJob:
 
 
 @dataclass(frozen=True)
+class GreenRun:
+    """The last green run a failure was compared with: a successful run of the same workflow on the branch
+    the run is measured against, with its successful jobs by name. Kept in the hidden state, so that a
+    re-report need not look it up again."""
+
+    run_id: int
+    head_sha: str
+    url: str
+    created_at: str
+    branch: str
+    workflow: str  # the workflow id or file name it was looked up by
+    jobs: Mapping[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "head_sha": self.head_sha,
+            "url": self.url,
+            "created_at": self.created_at,
+            "branch": self.branch,
+            "workflow": self.workflow,
+            "jobs": dict(self.jobs),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> GreenRun | None:
+        """None when `data` is not a green run as written by to_dict (a hand-edited or older state)."""
+        run_id, jobs = data.get("run_id"), data.get("jobs")
+        if not isinstance(run_id, int) or isinstance(run_id, bool) or not isinstance(jobs, dict):
+            return None
+        texts = {k: data.get(k) for k in ("head_sha", "url", "created_at", "branch", "workflow")}
+        if not all(isinstance(t, str) for t in texts.values()):
+            return None
+        return cls(
+            run_id=run_id,
+            head_sha=str(texts["head_sha"]),
+            url=str(texts["url"]),
+            created_at=str(texts["created_at"]),
+            branch=str(texts["branch"]),
+            workflow=str(texts["workflow"]),
+            jobs={str(k): v for k, v in jobs.items() if isinstance(v, int) and not isinstance(v, bool)},
+        )
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """One run attempt. `conclusion` is "failure" when jobs failed, "success" when the run went green."""
 
@@ -105,6 +151,8 @@ class Snapshot:
     fix_request: str | None = None
     # Why no failed job is listed for a run that failed (the job list could not be read, or it shows none).
     unlisted_reason: str | None = None
+    # The last green run the failed jobs' logs were compared with (None: no comparison).
+    green: GreenRun | None = None
 
     @property
     def failed(self) -> bool:
@@ -139,6 +187,8 @@ class Snapshot:
             "fix_request": self.fix_request,
             "jobs": [j.to_dict() for j in self.jobs],
         }
+        if self.green is not None:  # only written when set, like unlisted_reason
+            data["green"] = self.green.to_dict()
         if self.unlisted_reason is not None:  # only written when set, so older states read back the same
             data["unlisted_reason"] = self.unlisted_reason
         return data
@@ -160,4 +210,5 @@ class Snapshot:
             conclusion=str(data.get("conclusion") or "failure"),
             fix_request=data.get("fix_request") if isinstance(data.get("fix_request"), str) else None,
             unlisted_reason=as_opt_str(data.get("unlisted_reason")),
+            green=GreenRun.from_dict(data["green"]) if isinstance(data.get("green"), dict) else None,
         )

@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable
 
 from nexus_action.config.settings import Settings
+from nexus_action.report import green as since_green
 from nexus_action.report import markdown as md
 from nexus_action.report.model import FailedJob, Snapshot
 from nexus_action.report.redact import sanitize
@@ -168,6 +169,8 @@ def top_blocker_section(snap: Snapshot, clean: Clean) -> list[str]:
         else "_No error line was found in the log; open the failing job._"
     )
     lines = ["#### Top blocker", "", _blocker_heading(snap, job, clean), "", body]
+    note = since_green.top_blocker_note(snap, job, clean)
+    lines += ["", *note] if note else []
     extra = [b for b in job.classification.blockers if top is None or b != top]
     if extra:
         lines += ["", f"<details><summary>More blockers in this job ({len(extra)})</summary>", ""]
@@ -176,7 +179,8 @@ def top_blocker_section(snap: Snapshot, clean: Clean) -> list[str]:
             url = md.blob_url(snap.server_url, snap.repository, snap.head_sha, clean(b.file or ""), b.line)
             lines += [md.link(md.cell_code(clean(where), 120), url), "", md.code_block(clean(b.text)), ""]
         lines.append("</details>")
-    return lines
+    new_blocks = since_green.new_since_green_section(snap, job, clean)
+    return [*lines, "", *new_blocks] if new_blocks else lines
 
 
 def quick_links_section(snap: Snapshot, clean: Clean) -> list[str]:
@@ -330,7 +334,11 @@ def report_sections(state: ReportState, clean: Clean) -> list[list[str]]:
     """The body of the report shared by the comment, the issue and the step summary."""
     snap = state.latest
     sections = [["### NEXUS AutoFix", "", status_line(state, clean)], notes(state)]
-    sections.append(transition_section(state.transition, clean))
+    transition = transition_section(state.transition, clean)
+    green_range = since_green.transition_lines(snap) if snap and snap.failed else []
+    if green_range:
+        transition = (transition or ["#### Transition"]) + ["", *green_range]
+    sections.append(transition)
     if snap and snap.failed:
         sections += [top_blocker_section(snap, clean), quick_links_section(snap, clean)]
         sections.append(jobs_table(snap, state.omitted_jobs, clean))
