@@ -28,6 +28,7 @@ OUT = ROOT / "tests" / "data" / "github" / "rest-operations.json"
 # Every call nexus_action/github makes (see the `Calls:` lines in its docstrings).
 USED = (
     ("GET", "/repos/{owner}/{repo}/actions/runs/{run_id}/jobs"),
+    ("GET", "/repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs"),
     ("GET", "/repos/{owner}/{repo}/actions/jobs/{job_id}/logs"),
     ("GET", "/repos/{owner}/{repo}/check-runs/{check_run_id}/annotations"),
     ("GET", "/repos/{owner}/{repo}/commits/{commit_sha}/pulls"),

@@ -26,6 +26,18 @@ def list_jobs(app: FakeGitHub, q: dict[str, str], _b: Any, run_id: str) -> Answe
     return app.page(f"/repos/{app.repository}/actions/runs/{run_id}/jobs", q, app.jobs.get(int(run_id), []), "jobs")
 
 
+def workflow_runs(app: FakeGitHub, q: dict[str, str], _b: Any, workflow: str) -> Answer:
+    if workflow not in app.workflow_runs:
+        return 404, {}, NOT_FOUND
+    runs = app.workflow_runs[workflow]
+    if q.get("branch"):
+        runs = [r for r in runs if r["head_branch"] == q["branch"]]
+    if q.get("status"):  # a conclusion (success, failure, ...) or a status (completed, ...)
+        runs = [r for r in runs if q["status"] in (r["status"], r["conclusion"])]
+    path = f"/repos/{app.repository}/actions/workflows/{workflow}/runs"
+    return app.page(path, q, runs, "workflow_runs")
+
+
 def job_logs(app: FakeGitHub, _q: dict[str, str], _b: Any, job_id: str) -> Answer:
     if int(job_id) not in app.logs:  # queued or running: GitHub has no log to give yet
         return 404, {}, NOT_FOUND
@@ -154,6 +166,7 @@ def create_label(app: FakeGitHub, _q: dict[str, str], body: Any) -> Answer:
 R = "/repos/{repo}"
 ROUTES = (
     ("GET", R + r"/actions/runs/(\d+)/jobs", list_jobs),
+    ("GET", R + r"/actions/workflows/([^/]+)/runs", workflow_runs),
     ("GET", R + r"/actions/jobs/(\d+)/logs", job_logs),
     ("GET", r"/_blobs/logs/(\d+)", blob_log),
     ("GET", R + r"/check-runs/(\d+)/annotations", annotations),

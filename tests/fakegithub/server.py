@@ -57,6 +57,8 @@ class FakeGitHub:
     issues: dict[int, dict[str, Any]] = field(default_factory=dict)
     labels: dict[str, dict[str, Any]] = field(default_factory=dict)
     jobs: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    # Workflow runs by workflow id or file name, newest first (GET .../actions/workflows/{id}/runs).
+    workflow_runs: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     logs: dict[int, bytes] = field(default_factory=dict)
     annotations: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     pr_files: dict[int, list[str]] = field(default_factory=dict)
@@ -128,6 +130,15 @@ class FakeGitHub:
         if log is not None:
             self.logs[job_id] = log
         return job_id
+
+    def add_run(self, workflow: str, branch: str, conclusion: str, created_at: str, head_sha: str) -> int:
+        """A completed run of `workflow` on `branch`, listed before the runs added earlier (newest first)."""
+        run_id = self.new_id()
+        run = {"id": run_id, "name": "CI", "head_branch": branch, "head_sha": head_sha, "status": "completed"}
+        run.update(conclusion=conclusion, created_at=created_at, updated_at=created_at, event="push")
+        run["html_url"] = f"{self.server_url}/{self.repository}/actions/runs/{run_id}"
+        self.workflow_runs.setdefault(workflow, []).insert(0, run)
+        return run_id
 
     def bot_comments(self, number: int, login: str = "github-actions[bot]") -> list[dict[str, Any]]:
         return [c for c in self.comments.get(number, []) if c["user"]["login"] == login]

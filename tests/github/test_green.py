@@ -1,0 +1,147 @@
+"""The last-green-run lookup, replayed from cassettes recorded against the local stand-in GitHub."""
+
+from __future__ import annotations
+
+from io import BytesIO
+from typing import Any
+
+import pytest
+
+from nexus_action.classify import classify_log
+from nexus_action.classify.model import Classification
+from nexus_action.github.green import GreenFinder, GreenLog, classify_against_green, green_branch, workflow_of
+from nexus_action.report.model import GreenRun
+from nexus_action.runner.context import RunContext
+from tests.fakegithub.record import make_vcr
+from tests.github.green_scenarios import (
+    GREEN_LOG,
+    GREEN_SHA,
+    REPLAY_API_URL,
+    SCENARIOS,
+    GreenResult,
+    GreenScenario,
+    cassette_path,
+    pr_context,
+    run_scenario,
+)
+
+
+def replay(name: str) -> tuple[GreenResult, list[str]]:
+    with make_vcr("none").use_cassette(str(cassette_path(name))) as cassette:
+        result = run_scenario(SCENARIOS[name], REPLAY_API_URL)
+        assert cassette.all_played, f"{name}: recorded requests were not made again"
+        made = [f"{r.method} {r.path.removeprefix('/api/v3')}" for r in cassette.requests]
+    return result, made
+
+
+def test_found_once_per_workflow_then_one_log_call_per_failed_job() -> None:
+    result, made = replay("found")
+    test_log, lint_log = result.logs
+    assert test_log.log == GREEN_LOG
+    assert test_log.skipped is None
+    assert lint_log.log == b"ok\n"
+    run = test_log.run
+    assert run is not None
+    assert run.head_sha == GREEN_SHA
+    assert run.branch == "main"
+    assert run.jobs == {"lint": 1004, "test (3.12)": 1005}  # the skipped matrix leg is no green job
+    assert made[0] == "GET /repos/octo-org/octo-repo/actions/workflows/ci.yml/runs"
+    assert made[1] == "GET /repos/octo-org/octo-repo/actions/runs/1001/jobs"
+    assert result.api_calls == 4  # 2 to find the run and its jobs, then 1 per failed job
+
+
+def test_cached_green_run_costs_only_the_log() -> None:
+    result, made = replay("cached")
+    assert result.logs[0].log == GREEN_LOG
+    assert made == ["GET /repos/octo-org/octo-repo/actions/jobs/1005/logs", "GET /_blobs/logs/1005"]
+    assert result.api_calls == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "reason", "calls"),
+    [
+        ("none", "no successful run of this workflow on main", 1),
+        ("too_old", "the last green run on main (2025-12-01) is older than 14 days", 1),
+        ("no_such_job", "the last green run has no successful job named 'test (3.13)'", 2),
+        ("log_gone", "the green run's log of 'test (3.12)' is gone or unreadable (HTTP 404)", 3),
+    ],
+)
+def test_skipped_with_the_reason(name: str, reason: str, calls: int) -> None:
+    result, _ = replay(name)
+    assert result.logs[0].log is None
+    assert result.logs[0].skipped == reason
+    assert result.api_calls == calls
+
+
+class NoCalls:
+    """An API that fails the test when called: these paths must not reach GitHub."""
+
+    api_calls = 0
+
+    def __getattr__(self, name: str) -> Any:
+        raise AssertionError(f"unexpected API call: {name}")
+
+
+@pytest.mark.parametrize(
+    ("scenario", "reason"),
+    [
+        (GreenScenario(lambda app: None, enabled=False), "comparison with the last green run is off"),
+        (GreenScenario(lambda app: None, seconds_left=20.0), "the run's deadline is near (20 s left)"),
+    ],
+)
+def test_off_or_out_of_time_makes_no_call(scenario: GreenScenario, reason: str) -> None:
+    result = run_scenario(scenario, REPLAY_API_URL, api=NoCalls())  # type: ignore[arg-type]
+    assert result.logs[0].skipped is not None
+    assert result.logs[0].skipped.startswith(reason)
+
+
+def test_a_cached_run_for_another_branch_is_not_used() -> None:
+    cached = GreenRun(1, GREEN_SHA, "u", "2026-01-09T10:00:00Z", "release", "ci.yml", {"test (3.12)": 5})
+    finder = GreenFinder(NoCalls(), pr_context(), workflow="ci.yml", now="2026-01-10T00:00:00Z", cached=cached)  # type: ignore[arg-type]
+    with pytest.raises(AssertionError, match="unexpected API call"):
+        finder.run()
+
+
+def test_branch_is_the_pr_base_or_the_pushed_branch() -> None:
+    assert green_branch(pr_context()) == "main"
+    push = RunContext(event_name="push", repository="o/r", head_branch="release/2.x", default_branch="main")
+    assert green_branch(push) == "release/2.x"
+
+
+def test_workflow_from_the_workflow_run_payload_or_the_workflow_ref() -> None:
+    ctx = RunContext(event_name="workflow_run", repository="o/r", payload={"workflow_run": {"workflow_id": 161335}})
+    assert workflow_of(ctx) == "161335"
+    assert workflow_of(pr_context(), "o/r/.github/workflows/ci.yml@refs/pull/7/merge") == "ci.yml"
+    assert workflow_of(pr_context(), "") is None
+
+
+def test_green_run_survives_the_hidden_state_and_rejects_edits() -> None:
+    run = GreenRun(1, GREEN_SHA, "u", "2026-01-09T10:00:00Z", "main", "ci.yml", {"a": 2})
+    assert GreenRun.from_dict(run.to_dict()) == run
+    assert GreenRun.from_dict({**run.to_dict(), "run_id": "1"}) is None
+    assert GreenRun.from_dict({**run.to_dict(), "jobs": {"a": "2", "b": 3}}) == GreenRun(
+        1, GREEN_SHA, "u", "2026-01-09T10:00:00Z", "main", "ci.yml", {"b": 3}
+    )
+
+
+FAILING = (
+    GREEN_LOG.replace(b"2 passed in 0.12s", b"FAILED tests/test_a.py::test_two - assert 1 == 2")
+    + b"2026-01-09T10:00:01.6000000Z 1 failed, 1 passed in 0.15s\n"
+    + b"2026-01-09T10:00:01.7000000Z ##[error]Process completed with exit code 1.\n"
+)
+
+
+def test_classify_against_green_compares_or_says_why_not() -> None:
+    compared = classify_against_green(classify_log, FAILING, GreenLog(None, log=GREEN_LOG))
+    assert compared.baseline is not None
+    assert compared.baseline.used
+    assert compared.top_blocker is not None
+    assert compared.top_blocker.new_since_baseline is True
+    skipped = classify_against_green(classify_log, FAILING, GreenLog(None, skipped="no green run"))
+    assert skipped.baseline is not None
+    assert skipped.baseline.note == "no green run"
+    plain = classify_log(BytesIO(FAILING))
+    assert skipped.top_blocker == plain.top_blocker
+    assert classify_against_green(classify_log, FAILING, None) == plain
+    assert isinstance(plain, Classification)
+    assert plain.baseline is None
