@@ -34,7 +34,9 @@ MAX_TEMPLATES = 250_000  # hashes kept from the passing log, all steps together 
 MAX_RECORDED_NEW = 1_000_000  # new line numbers kept (4 bytes each); beyond, only counted
 MAX_BLOCKS = 2_000  # the last blocks of new lines kept (the failure is near the end)
 BLOCK_GAP = 2  # new lines at most this far apart belong to one block
-MIN_SHARED_STEPS = 0.5  # of the failing log's steps, at least this share must be in the passing log
+# More than this share of the failing log's steps must be in the passing log: a checkout step alone (every
+# job has one) does not make two jobs the same.
+MIN_SHARED_STEPS = 0.5
 BINARY_SNIFF = 8192
 MAX_NUL_SHARE = 0.01
 BLOCK_TEXT_CHARS = 300
@@ -260,7 +262,7 @@ def compare(stream: IO[bytes], index: BaselineIndex, masks: MaskSet) -> Comparis
                 _record(result, chunk, step, new)
     shared = [k for k in fail_steps if k in index.seen]
     result.steps_compared = len(shared)
-    if (fail_steps or index.step_names) and len(shared) < MIN_SHARED_STEPS * max(len(fail_steps), 1):
+    if (fail_steps or index.step_names) and len(shared) <= MIN_SHARED_STEPS * len(fail_steps):
         fail = ", ".join(list(fail_steps.values())[:3]) or "none"
         green = ", ".join(index.step_names[:3]) or "none"
         result.note = f"the passing log is not from the same job: steps ({green}) are not the failing log's ({fail})"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from nexus_action.classify.model import Blocker, Classification
+from nexus_action.classify.model import BaselineSummary, Blocker, Classification
 from nexus_action.config.settings import Settings
 from nexus_action.report.budget import fit_to_budget
 from nexus_action.report.issue import issue_title, render_history_comment, render_issue_body, render_summary
@@ -79,6 +79,16 @@ def prepare_snapshot(snapshot: Snapshot, secrets: tuple[str, ...]) -> Snapshot:
             step=clean(b.step) if b.step else b.step,
         )
 
+    def new_since_green(b: BaselineSummary | None) -> BaselineSummary | None:
+        """The new blocks' log text and the note are untrusted like any blocker text."""
+        if b is None:
+            return None
+        blocks = tuple(
+            replace(k, text=clean(k.text, TEXT_LIMIT), step=clean(k.step, 200) if k.step else None)
+            for k in b.new_blocks
+        )
+        return replace(b, new_blocks=blocks, note=clean(b.note, TEXT_LIMIT) if b.note else None)
+
     def job(j: FailedJob) -> FailedJob:
         c = j.classification
         top = blocker(c.top_blocker, TOP_TEXT_LIMIT) if c.top_blocker else None
@@ -98,6 +108,7 @@ def prepare_snapshot(snapshot: Snapshot, secrets: tuple[str, ...]) -> Snapshot:
                 blockers=tuple(extra[:EXTRA_BLOCKERS]),
                 evidence=evidence if j is top_job else (),
                 masked_values=c.masked_values,
+                baseline=new_since_green(c.baseline),
             ),
         )
 
@@ -107,6 +118,7 @@ def prepare_snapshot(snapshot: Snapshot, secrets: tuple[str, ...]) -> Snapshot:
         workflow=clean(snapshot.workflow, 200),
         fix_request=clean(snapshot.fix_request, 80) if snapshot.fix_request else None,
         jobs=tuple(job(j) for j in snapshot.jobs),
+        green=replace(snapshot.green, branch=clean(snapshot.green.branch, 200)) if snapshot.green else None,
     )
 
 

@@ -139,3 +139,31 @@ def test_importing_and_classifying_loads_no_heavy_modules() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == ""
+
+
+def test_baseline_flag_compares_with_a_passing_log(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    failing, passing = tmp_path / "fail.log", tmp_path / "pass.log"
+    head = "##[group]Run cargo test\ncargo test\n##[endgroup]\nwarning: unused import: `std::fmt`\n"
+    passing.write_text(head + "test result: ok. 3 passed\n", encoding="utf-8")
+    failing.write_text(
+        head + "thread 'main' panicked at src/lib.rs:4:5:\n##[error]Process completed with exit code 101.\n"
+    )
+    code, out, _ = run_cli(["classify", str(failing), "--baseline", str(passing), "--json"], capsys)
+    assert code == 0
+    data = json.loads(out)
+    jsonschema.Draft202012Validator(SCHEMA).validate(data)
+    assert data["baseline"]["used"] is True
+    assert data["baseline"]["new_lines"] == 2
+    assert data["top_blocker"]["new_since_baseline"] is True
+    code, out, _ = run_cli(["classify", str(failing), "--baseline", str(passing)], capsys)
+    assert "baseline:     2 of 6 lines new (33.3%)" in out
+
+
+def test_missing_baseline_is_a_clean_input_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    log = tmp_path / "fail.log"
+    log.write_text("error: boom\n", encoding="utf-8")
+    code, out, err = run_cli(["classify", str(log), "--baseline", str(tmp_path / "none.log")], capsys)
+    assert code == 2
+    assert out == ""
+    assert "NEXUS-INPUT-INVALID" in err
+    assert "--baseline" in err
