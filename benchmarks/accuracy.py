@@ -8,16 +8,21 @@
 - a per-language table of the same figures.
 
 Usage: python benchmarks/accuracy.py [CORPUS_DIR] [--verbose] [--half a|b]
+       python benchmarks/accuracy.py [CORPUS_DIR] --baseline [--verbose]
 
 --verbose prints every case, and for each miss the labelled lines and the lines we picked.
 --half a|b keeps one half of the repositories (split by a hash of the repo name, so the cases of one repository
 stay together): tune on one half, check on the other.
+--baseline runs the comparison with the last green run instead (see baseline_report below).
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
+import re
+import statistics
 import sys
 import time
 from dataclasses import dataclass, field
@@ -120,6 +125,8 @@ def _print(report: Report, elapsed: float, half: str | None) -> None:
 
 
 def main(argv: list[str]) -> int:
+    if "--baseline" in argv:
+        return baseline_report(argv)
     verbose = "--verbose" in argv
     half = argv[argv.index("--half") + 1] if "--half" in argv else None
     args = [a for i, a in enumerate(argv) if not a.startswith("--") and not (i and argv[i - 1] == "--half")]
@@ -156,6 +163,120 @@ def main(argv: list[str]) -> int:
         print("no cases in that half")
         return 1
     _print(report, time.perf_counter() - started, half)
+    return 0
+
+
+# ----- --baseline: the comparison with the last green run -------------------------------------------------
+# gha/ cases carry pass.log, a passing run of the same job. Scored here, side by side, without and with it:
+# - strict top blocker: the top blocker's head line inside a labelled evidence range, with no slack at all;
+# - lines shown: the share of the failing log a reader is pointed at, new lines / all lines, against a plain
+#   line diff (difflib) of the two logs as published and with GitHub's timestamp prefix stripped first.
+_STAMP = re.compile(rb"^\xef\xbb\xbf|^\d{4}-\d\d-\d\dT[\d:.]+Z ?")
+
+
+def _strict(line: int | None, ranges: list[list[int]]) -> bool:
+    return line is not None and any(a <= line <= b for a, b in ranges)
+
+
+def _diff_shown(passing: list[bytes], failing: list[bytes]) -> int:
+    """Lines of the failing log that a plain line diff marks as added or changed."""
+    matcher = difflib.SequenceMatcher(None, passing, failing, autojunk=False)
+    return sum(j2 - j1 for tag, _i1, _i2, j1, j2 in matcher.get_opcodes() if tag != "equal")
+
+
+@dataclass
+class _Pair:
+    """One pass/fail pair scored without and with the baseline."""
+
+    plain_top: int | None
+    compared_top: int | None
+    plain_hit: bool
+    compared_hit: bool
+    lines: int
+    new: int | None  # None: the baseline was not used
+    diff: int
+    diff_nostamp: int
+    note: str
+
+
+def _score_pair(case_dir: Path, case: dict[str, Any]) -> _Pair:
+    ranges = case.get("evidence") or []
+    log, passing = case_dir / "log.txt", case_dir / "pass.log"
+    names = {"workflow": case.get("workflow"), "job": case.get("job")}
+    plain = classify_log(log, **names)
+    compared = classify_log(log, baseline=passing, **names)
+    p_top = plain.top_blocker.log_line if plain.top_blocker else None
+    c_top = compared.top_blocker.log_line if compared.top_blocker else None
+    fail_lines, pass_lines = log.read_bytes().split(b"\n")[:-1], passing.read_bytes().split(b"\n")[:-1]
+    unstamped = ([_STAMP.sub(b"", x) for x in pass_lines], [_STAMP.sub(b"", x) for x in fail_lines])
+    summary = compared.baseline
+    used = summary is not None and summary.used
+    return _Pair(
+        p_top,
+        c_top,
+        _strict(p_top, ranges),
+        _strict(c_top, ranges),
+        len(fail_lines),
+        summary.new_lines if summary is not None and used else None,
+        _diff_shown(pass_lines, fail_lines),
+        _diff_shown(*unstamped),
+        "" if used or summary is None else f"  (not compared: {summary.note})",
+    )
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part}/{whole} = {100 * part / max(whole, 1):.1f}%"
+
+
+def _print_shares(pairs: list[_Pair]) -> None:
+    used = [p for p in pairs if p.new is not None]
+    if not used:
+        return
+    lines = sum(p.lines for p in used)
+    new, diff, nostamp = (sum(getattr(p, k) or 0 for p in used) for k in ("new", "diff", "diff_nostamp"))
+    med = [
+        statistics.median((getattr(p, k) or 0) / max(p.lines, 1) for p in used) for k in ("new", "diff", "diff_nostamp")
+    ]
+    print(f"lines a reader is shown, over the {len(used)} compared cases (share of the failing log's lines):")
+    print(f"  new since green: {_share(new, lines)} (median per case {100 * med[0]:.1f}%)")
+    print(f"  plain line diff (difflib), as published: {_share(diff, lines)} (median {100 * med[1]:.1f}%)")
+    print(f"  plain line diff, GitHub timestamps stripped: {_share(nostamp, lines)} (median {100 * med[2]:.1f}%)")
+    if nostamp:
+        print(f"  lines to read cut by {100 * (1 - new / nostamp):.0f}% against the timestamp-stripped diff")
+
+
+def baseline_report(argv: list[str]) -> int:
+    verbose = "--verbose" in argv
+    args = [a for a in argv if not a.startswith("--")]
+    corpus = Path(args[0]) if args else ROOT.parent / "shared" / "corpus"
+    cases = sorted(p.parent for p in corpus.glob("*/*/pass.log"))
+    if not cases:
+        print(f"no cases with a pass.log under {corpus}")
+        return 1
+    started = time.perf_counter()
+    pairs: list[_Pair] = []
+    for case_dir in cases:
+        case = json.loads((case_dir / "case.json").read_text(encoding="utf-8"))
+        pair = _score_pair(case_dir, case)
+        pairs.append(pair)
+        if verbose or pair.plain_hit != pair.compared_hit or not pair.compared_hit:
+            marks = {(True, True): "ok  ok ", (False, True): "MISS ok ", (True, False): "ok  MISS"}
+            print(
+                f"{marks.get((pair.plain_hit, pair.compared_hit), 'MISS MISS')} {case['id'][:55]:<55} "
+                f"top {pair.plain_top} -> {pair.compared_top} want {(case.get('evidence') or [])[:3]}; "
+                f"new {pair.new if pair.new is not None else '-'} / diff {pair.diff_nostamp} lines{pair.note}"
+            )
+    n = len(pairs)
+    plain_hits, compared_hits = sum(p.plain_hit for p in pairs), sum(p.compared_hit for p in pairs)
+    print(
+        f"cases with a pass.log: {n} ({sum(p.new is not None for p in pairs)} compared), "
+        f"{time.perf_counter() - started:.2f} s"
+    )
+    print("strict top blocker (head line inside a labelled range, no slack):")
+    print(f"  without --baseline: {_share(plain_hits, n)}")
+    print(f"  with --baseline:    {_share(compared_hits, n)}")
+    print(f"  cases worse with the baseline: {sum(p.plain_hit and not p.compared_hit for p in pairs)}")
+    _print_shares(pairs)
     return 0
 
 

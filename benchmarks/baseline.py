@@ -67,15 +67,16 @@ from nexus_action.classify.templates import builtin_masks
 build_gate(load_rules().log_rules)
 builtin_masks()
 baseline = sys.argv[2] if len(sys.argv) > 2 else None
-t = time.perf_counter()
+t, c = time.perf_counter(), time.process_time()
 r = classify_log(sys.argv[1], baseline=baseline)
 elapsed = time.perf_counter() - t
 kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+cpu = time.process_time() - c + kids.ru_utime + kids.ru_stime
 b = r.baseline
 print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, kids.ru_maxrss,
       r.top_blocker.log_line if r.top_blocker else None,
       r.top_blocker.new_since_baseline if r.top_blocker else None,
-      b.new_lines if b else None, b.lines if b else None, (b.note or "-").replace(" ", "_") if b else "-")
+      b.new_lines if b else None, b.lines if b else None, cpu, (b.note or "-").replace(" ", "_") if b else "-")
 """
 
 
@@ -106,17 +107,25 @@ def main() -> int:
         compared.append(run(fail, passing))
     a_wall = min(float(r[0]) for r in alone)
     c_wall = min(float(r[0]) for r in compared)
+    a_cpu = min(float(r[7]) for r in alone)
+    c_cpu = min(float(r[7]) for r in compared)
     a_rss = max(int(r[1]) for r in alone) / 1024
     c_rss = max(int(r[1]) for r in compared) / 1024
     grep_rss = max(int(r[2]) for r in compared) / 1024
     last = compared[-1]
     print(f"failing log {fail.stat().st_size / 1e6:.1f} MB, passing log {passing.stat().st_size / 1e6:.1f} MB")
-    print(f"classify alone:      wall {a_wall:.3f} s, peak RSS {a_rss:.1f} MB, top blocker line {alone[-1][3]}")
+    print(
+        f"classify alone:      wall {a_wall:.3f} s, cpu {a_cpu:.3f} s (its grep's included), peak RSS {a_rss:.1f} MB, "
+        f"top blocker line {alone[-1][3]}"
+    )
     print(
         f"classify --baseline: wall {c_wall:.3f} s ({c_wall / a_wall:.2f}x alone; target <= 2x), "
+        f"cpu {c_cpu:.3f} s ({c_cpu / a_cpu:.2f}x), "
         f"peak RSS {c_rss:.1f} MB (target <= 64 MB; its grep {grep_rss:.1f} MB)"
     )
-    print(f"  top blocker line {last[3]}, new since baseline {last[4]}; new lines {last[5]} of {last[6]}; note {last[7]}")
+    print(
+        f"  top blocker line {last[3]}, new since baseline {last[4]}; new lines {last[5]} of {last[6]}; note {last[8]}"
+    )
     print(f"best of {args.repeat}; 1-min load average {os.getloadavg()[0]:.2f} (other work skews wall time)")
     if not args.keep:
         fail.unlink()
