@@ -29,8 +29,11 @@ from nexus_action.logs.normalise import clean_text
 
 CHUNK_SIZE = 1 << 20
 MAX_BASELINE_BYTES = 1 << 30  # a passing log bigger than this is not read ("huge")
-MAX_LINE_BYTES = 1 << 22  # a "line" longer than this (no newline in 4 MiB) is cut into pieces
+MAX_LINE_BYTES = 1 << 22  # of a line longer than this (no newline in 4 MiB), the middle is skipped
 MAX_TEMPLATES = 250_000  # hashes kept from the passing log, all steps together (~60 bytes each)
+# Lines of the failing log whose hashes the first pass keeps (8 bytes each) so the third need not read it all
+# again; a longer log is read a third time instead.
+MAX_KEPT_LINES = 2_500_000
 MAX_RECORDED_NEW = 1_000_000  # new line numbers kept (4 bytes each); beyond, only counted
 MAX_BLOCKS = 2_000  # the last blocks of new lines kept (the failure is near the end)
 BLOCK_GAP = 2  # new lines at most this far apart belong to one block
@@ -57,7 +60,7 @@ class BaselineIndex:
     """What the passing log printed, per step template (None: before the first step).
 
     `seen`: first-look template hashes that the failing log has too; `second`: second-look template hashes of
-    the passing lines that matched no failing line at first look (see templates.yaml, second_look).
+    the passing lines that matched no failing line at first look (see templates.yaml).
     """
 
     seen: dict[bytes | None, set[int]] = field(default_factory=dict)
@@ -101,10 +104,23 @@ class _Chunk:
     raw: bytes  # whole lines, each ending in b"\n"
     templates: list[bytes]
     steps: list[tuple[int, str]]  # (index of the line that starts a step, step name), in order
+    offset: int = 0  # where `raw` starts in the stream, and how many of the stream's bytes it holds
+    size: int = 0
+    clipped: bool = False  # a line too long was cut on the way: offsets are no longer the stream's
+
+
+@dataclass
+class FailingScan:
+    """The first pass over the failing log: distinct first-look template hashes per step (capped) and, while
+    the log has at most MAX_KEPT_LINES lines, every line's hash by chunk, so that the third pass need not read
+    and mask the whole log again (only the chunks holding lines to look at twice)."""
+
+    found: dict[bytes | None, set[int]] = field(default_factory=dict)
+    chunks: list[tuple[_Chunk, array[int], list[tuple[str | None, int, int]]]] | None = field(default_factory=list)
 
 
 def _chunks(stream: Readable, masks: MaskSet, limit: int | None) -> Iterator[_Chunk]:
-    number, carry, read = 1, b"", 0
+    number, carry, read, offset, clipped = 1, b"", 0, 0, False
     while True:
         block = stream.read(CHUNK_SIZE)
         if not block:
@@ -114,15 +130,29 @@ def _chunks(stream: Readable, masks: MaskSet, limit: int | None) -> Iterator[_Ch
             raise NoBaseline(f"the passing log is bigger than {limit >> 20} MiB")
         data = carry + block
         cut = data.rfind(b"\n") + 1
-        if cut == 0 and len(data) > MAX_LINE_BYTES:
-            data, cut = data + b"\n", len(data) + 1
-        carry, data = data[cut:], data[:cut]
-        if data:
-            chunk = _chunk(number, data, masks)
-            number += len(chunk.templates)
-            yield chunk
+        piece, carry = data[:cut], data[cut:]
+        if len(carry) > MAX_LINE_BYTES:
+            # A line this long keeps its head (and, once its newline comes, its tail): memory stays bounded and
+            # the line still ends where it ends, so line numbers stay true; its bytes are no longer the file's.
+            carry, clipped = carry[:MAX_LINE_BYTES], True
+        if piece:
+            chunk = _chunk(number, piece, masks)
+            yield _placed(chunk, offset, len(piece), clipped)
+            number, offset = number + len(chunk.templates), offset + len(piece)
     if carry:
-        yield _chunk(number, carry + b"\n", masks)
+        yield _placed(_chunk(number, carry + b"\n", masks), offset, len(carry), clipped)
+
+
+def _placed(chunk: _Chunk, offset: int, size: int, clipped: bool) -> _Chunk:
+    chunk.offset, chunk.size, chunk.clipped = offset, size, clipped
+    return chunk
+
+
+def _reread(stream: IO[bytes], start: int, chunk: _Chunk) -> bytes:
+    """The raw bytes of a chunk of the failing log, read again from where the first pass found them."""
+    stream.seek(start + chunk.offset)
+    raw = stream.read(chunk.size)
+    return raw if raw.endswith(b"\n") else raw + b"\n"  # the last line of a log without a final newline
 
 
 def _chunk(first: int, raw: bytes, masks: MaskSet) -> _Chunk:
@@ -183,20 +213,29 @@ class _Prefixed:
         return self.rest.read(size)
 
 
-def failing_templates(stream: IO[bytes], masks: MaskSet) -> dict[bytes | None, set[int]]:
-    """First pass over the failing log: its distinct first-look templates per step (capped)."""
-    found: dict[bytes | None, set[int]] = {}
+def scan_failing(stream: IO[bytes], masks: MaskSet) -> FailingScan:
+    """First pass over the failing log: its distinct first-look templates per step (capped), and its lines'
+    hashes by chunk while there are at most MAX_KEPT_LINES of them."""
+    scan = FailingScan()
     step: str | None = None
-    kept = 0
+    kept = lines = 0
     for chunk in _chunks(stream, masks, None):
+        hashes = array("q", map(hash, chunk.templates))
+        pieces = []
         for piece_step, begin, end in _pieces(chunk, step):
             step = piece_step
-            seen = found.setdefault(_step_key(step, masks), set())
+            pieces.append((step, begin, end))
+            seen = scan.found.setdefault(_step_key(step, masks), set())
             if kept < MAX_TEMPLATES:
                 before = len(seen)
-                seen.update(map(hash, chunk.templates[begin:end]))
+                seen.update(hashes[begin:end])
                 kept += len(seen) - before
-    return found
+        lines += len(hashes)
+        if scan.chunks is not None and lines <= MAX_KEPT_LINES and not chunk.clipped:
+            scan.chunks.append((_Chunk(chunk.first, b"", [], [], chunk.offset, chunk.size), hashes, pieces))
+        else:
+            scan.chunks = None  # too long to keep: the third pass reads the log again
+    return scan
 
 
 def build_index(
@@ -205,6 +244,7 @@ def build_index(
     masks: MaskSet,
     limit: int = MAX_BASELINE_BYTES,
 ) -> BaselineIndex:
+    """`failing`: FailingScan.found, the failing log's first-look templates per step."""
     """Second pass, over the passing log. Raises NoBaseline when it is empty, binary or bigger than `limit`."""
     index = BaselineIndex()
     step: str | None = None
@@ -238,35 +278,77 @@ def build_index(
     return index
 
 
-def compare(stream: IO[bytes], index: BaselineIndex, masks: MaskSet) -> Comparison:
-    """Third pass, over the failing log: its lines that the passing log did not print."""
+def _new_in_piece(
+    chunk: _Chunk,
+    hashes: Iterator[int],
+    span: tuple[int, int],
+    key: bytes | None,
+    *,
+    index: BaselineIndex,
+    masks: MaskSet,
+) -> list[int]:
+    """Indexes (in the chunk) of the piece's lines that are new: first look, then second look at the rest."""
+    begin, end = span
+    seen, second = index.seen.get(key), index.second.get(key)
+    if seen is None or second is None:
+        return list(range(begin, end))  # a step the passing run did not have: all of it is new
+    other = list(compress(range(begin, end), map(not_, map(seen.__contains__, hashes))))
+    if not other:
+        return []
+    looks = _second_look(chunk, other, masks)
+    return [i for i, t in zip(other, looks, strict=True) if hash(t) not in second]
+
+
+def compare(stream: IO[bytes], scan: FailingScan, index: BaselineIndex, masks: MaskSet) -> Comparison:
+    """Third pass, over the failing log: its lines that the passing log did not print. With the hashes the
+    first pass kept, only the chunks holding a line to look at twice (or a new line) are read again."""
     result = Comparison()
-    step: str | None = None
     fail_steps: dict[bytes | None, str] = {}
-    for chunk in _chunks(stream, masks, None):
-        result.lines += len(chunk.templates)
-        for piece_step, begin, end in _pieces(chunk, step):
-            step = piece_step
+    start = stream.tell()
+    for chunk, hashes, pieces in scan.chunks or ():
+        result.lines += len(hashes)
+        for step, begin, end in pieces:
             key = _step_key(step, masks)
             if step is not None:
                 fail_steps.setdefault(key, step)
-            seen, second = index.seen.get(key), index.second.get(key)
-            if seen is None or second is None:
-                new = list(range(begin, end))  # a step the passing run did not have: all of it is new
-            else:
-                hashes = map(hash, chunk.templates[begin:end])
-                other = list(compress(range(begin, end), map(not_, map(seen.__contains__, hashes))))
-                looks = _second_look(chunk, other, masks) if other else []
-                new = [i for i, t in zip(other, looks, strict=True) if hash(t) not in second]
+            if not chunk.raw and not _all_seen(hashes[begin:end], index.seen.get(key)):
+                chunk.raw = _reread(stream, start, chunk)
+            new = (
+                _new_in_piece(chunk, iter(hashes[begin:end]), (begin, end), key, index=index, masks=masks)
+                if chunk.raw
+                else []
+            )
             if new:
                 _record(result, chunk, step, new)
+        chunk.raw = b""
+    if scan.chunks is None:
+        current: str | None = None
+        for chunk in _chunks(stream, masks, None):
+            result.lines += len(chunk.templates)
+            for piece_step, begin, end in _pieces(chunk, current):
+                current = piece_step
+                key = _step_key(current, masks)
+                if current is not None:
+                    fail_steps.setdefault(key, current)
+                looked = map(hash, chunk.templates[begin:end])
+                new = _new_in_piece(chunk, looked, (begin, end), key, index=index, masks=masks)
+                if new:
+                    _record(result, chunk, current, new)
+    _check_same_job(result, fail_steps, index)
+    return result
+
+
+def _all_seen(hashes: array[int], seen: set[int] | None) -> bool:
+    return seen is not None and seen.issuperset(hashes)
+
+
+def _check_same_job(result: Comparison, fail_steps: dict[bytes | None, str], index: BaselineIndex) -> None:
     shared = [k for k in fail_steps if k in index.seen]
     result.steps_compared = len(shared)
     if (fail_steps or index.step_names) and len(shared) <= MIN_SHARED_STEPS * len(fail_steps):
         fail = ", ".join(list(fail_steps.values())[:3]) or "none"
         green = ", ".join(index.step_names[:3]) or "none"
         result.note = f"the passing log is not from the same job: steps ({green}) are not the failing log's ({fail})"
-    return result
 
 
 def _record(result: Comparison, chunk: _Chunk, step: str | None, new: list[int]) -> None:

@@ -19,7 +19,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
-from nexus_action.classify.baseline import Comparison, NoBaseline, build_index, compare, failing_templates
+from nexus_action.classify.baseline import Comparison, NoBaseline, build_index, compare, scan_failing
 from nexus_action.classify.blockers import make_candidate
 from nexus_action.classify.blocks import Candidate
 from nexus_action.classify.engine import Signals
@@ -79,22 +79,22 @@ def compare_logs(log: Log, baseline: Log, stack: ExitStack) -> tuple[Log, Compar
     masks = builtin_masks()
     with _opened(log) as failing:
         start = None if isinstance(log, str | Path) else failing.tell()
-        found = failing_templates(failing, masks)
+        scan = scan_failing(failing, masks)
         if start is not None:
             failing.seek(start)
     try:
         if isinstance(baseline, str | Path) and os.path.getsize(baseline) == 0:
             raise NoBaseline("the passing log is empty")
         with _opened(baseline) as green:
-            index = build_index(green, found, masks)
-        del found
+            index = build_index(green, scan.found, masks)
+        scan.found = {}
     except NoBaseline as exc:
         return log, Comparison(note=str(exc))
     except OSError as exc:
         return log, Comparison(note=f"the passing log cannot be read: {exc.strerror or exc}")
     with _opened(log) as failing:
         start = None if isinstance(log, str | Path) else failing.tell()
-        comparison = compare(failing, index, masks)
+        comparison = compare(failing, scan, index, masks)
         if start is not None:
             failing.seek(start)
     return log, comparison

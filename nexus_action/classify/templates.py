@@ -24,12 +24,12 @@ class Mask:
     pattern: re.Pattern[bytes] | None
     replace: bytes
     delete: bytes
-    second_look: bool = False
 
 
 @dataclass(frozen=True)
 class MaskSet:
-    """`first`: the masks run on every line; `full`: all masks in order, for a second look at a few lines."""
+    """`first`: the byte-translation masks, run on every line; `full`: all masks in order, for a second look
+    at the few lines the first look left unmatched (see templates.yaml)."""
 
     first: tuple[Mask, ...]
     full: tuple[Mask, ...]
@@ -59,7 +59,6 @@ def _mask(raw: Any, where: str) -> Mask:
         pattern,
         str(raw.get("replace") or "").encode(),
         b"",
-        bool(raw.get("second_look")),
     )
 
 
@@ -73,7 +72,7 @@ def builtin_masks() -> MaskSet:
     if not isinstance(data, dict) or data.get("version") != 1 or not isinstance(data.get("masks"), list):
         raise _invalid("nexus_action/classify/templates.yaml", "expected a mapping with version: 1 and masks")
     full = tuple(_mask(m, f"templates.yaml masks[{i}]") for i, m in enumerate(data["masks"]))
-    return MaskSet(first=tuple(m for m in full if not m.second_look), full=full)
+    return MaskSet(first=tuple(m for m in full if m.pattern is None), full=full)
 
 
 def mask(chunk: bytes, masks: tuple[Mask, ...]) -> bytes:
