@@ -263,6 +263,9 @@ def build_index(
             if wanted is None:
                 continue  # a step the failing run never reached: nothing there to compare with
             hashes = list(map(hash, chunk.templates[begin:end]))
+            if wanted.issuperset(hashes):  # the usual case: every line here is in the failing log too
+                index.seen[key].update(hashes)
+                continue
             index.seen[key].update(wanted.intersection(hashes))
             if kept >= MAX_TEMPLATES:
                 index.capped = True
