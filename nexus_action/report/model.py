@@ -172,7 +172,7 @@ class Snapshot:
         return max(self.jobs, key=lambda j: (j.classification.top_blocker is not None, j.classification.confidence))
 
     def to_dict(self) -> dict[str, Any]:
-        data = {
+        data: dict[str, Any] = {
             "repository": self.repository,
             "run_id": self.run_id,
             "run_attempt": self.run_attempt,
