@@ -25,10 +25,12 @@ from nexus_action.delivery import DeliveryOutcome, deliver_report
 from nexus_action.errors import NexusError
 from nexus_action.gather import Gathered, LogArg, gather_jobs, parse_log_args
 from nexus_action.github.failure import GitHubCallError
+from nexus_action.github.green import GreenFinder, workflow_of
 from nexus_action.guards import filter_jobs, fix_request_id, should_process
 from nexus_action.isotime import format_iso, parse_iso
 from nexus_action.report import Report, build_report
-from nexus_action.report.model import Snapshot
+from nexus_action.report.model import GreenRun, Snapshot
+from nexus_action.report.state import decode_block
 from nexus_action.runner.context import RunContext
 from nexus_action.runner.io import RunnerIO, report_dir
 from nexus_action.runner.load import RunFlags, report_context
@@ -96,7 +98,16 @@ def run_report(
     else:
         channels = live_channels(settings, ctx, sleep=sleep or time.sleep)  # looked up now: tests swap it
     now = clock()
-    gathered = gather_jobs(channels.api, ctx, settings, logs, classify or _classifier())
+    green = GreenFinder(
+        channels.api,
+        ctx,
+        workflow=workflow_of(ctx, env.get("GITHUB_WORKFLOW_REF", "")),
+        now=now,
+        enabled=settings.compare_with_green,
+        max_age_days=settings.green_max_age_days,
+        cached=_cached_green(previous),
+    )
+    gathered = gather_jobs(channels.api, ctx, settings, logs, classify or _classifier(), green=green)
     if gathered.pr_number is not None and ctx.pr_number is None:
         ctx = replace(ctx, pr_numbers=(gathered.pr_number,))
     snapshot = build_snapshot(ctx, gathered, created_at=now, fix_request=fix_request_id(ctx))
@@ -128,6 +139,15 @@ def run_report(
         reasons = "; ".join(f"{a.channel}: {a.reason}" for a in outcome.attempts) or "no channel accepted it"
         raise NexusError("NEXUS-DELIVERY-FAILED", f"the report was not delivered ({reasons})")
     return 0
+
+
+def _cached_green(previous: str | None) -> GreenRun | None:
+    """The green run an earlier report used, from its hidden state (known before gathering in a dry run; a live
+    run finds its comment only when delivering, so it looks the green run up: 2 calls per workflow)."""
+    state, _ = decode_block(previous, "state") if previous else (None, [])
+    latest = state.get("latest") if isinstance(state, dict) else None
+    green = latest.get("green") if isinstance(latest, dict) else None
+    return GreenRun.from_dict(green) if isinstance(green, dict) else None
 
 
 def _classifier() -> Classify:
@@ -171,6 +191,7 @@ def build_snapshot(ctx: RunContext, gathered: Gathered, *, created_at: str, fix_
         conclusion="success" if green else "failure",
         fix_request=fix_request,
         unlisted_reason=unlisted,
+        green=gathered.green,
     )
 
 

@@ -15,9 +15,10 @@ from pathlib import Path
 from nexus_action.classify.model import Classification
 from nexus_action.config.settings import Settings
 from nexus_action.github.failure import CallFailure
+from nexus_action.github.green import GreenFinder
 from nexus_action.github.port import RestApi
 from nexus_action.github.runs import classify_jobs, gather_run, pr_evidence
-from nexus_action.report.model import FailedJob
+from nexus_action.report.model import FailedJob, GreenRun
 from nexus_action.runner.context import RunContext
 
 Classify = Callable[..., Classification]
@@ -53,12 +54,20 @@ class Gathered:
     list_error: str | None = None  # why the run's job list could not be read
     problems: list[CallFailure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    green: GreenRun | None = None  # the last green run the jobs' logs were compared with
 
 
 def gather_jobs(
-    api: RestApi, ctx: RunContext, settings: Settings, logs: Sequence[LogArg], classify: Classify
+    api: RestApi,
+    ctx: RunContext,
+    settings: Settings,
+    logs: Sequence[LogArg],
+    classify: Classify,
+    *,
+    green: GreenFinder | None = None,
 ) -> Gathered:
-    """Jobs from the `--log` files when any are given (only the PR is looked up), else from the run on GitHub."""
+    """Jobs from the `--log` files when any are given (only the PR is looked up), else from the run on GitHub,
+    each compared with its log in the last green run when `green` finds one."""
     if logs:
         evidence = pr_evidence(api, ctx)
         gathered = Gathered(pr_number=evidence.pr_number, problems=list(evidence.problems))
@@ -73,8 +82,14 @@ def gather_jobs(
         gathered.notes.append(gathered.list_error)
     routing = dict(settings.routing)
     gathered.jobs = classify_jobs(
-        run, workflow=ctx.workflow, classify=classify, routing=routing, extra_rules=settings.extra_rules
+        run,
+        workflow=ctx.workflow,
+        classify=classify,
+        routing=routing,
+        extra_rules=settings.extra_rules,
+        green=green.log_for if green is not None else None,
     )
+    gathered.green = green.used if green is not None else None
     return gathered
 
 

@@ -59,6 +59,8 @@ def report(app: FakeGitHub, tmp_path: Path, event: Path = EVENT, **env_extra: st
         "GITHUB_TOKEN": "ghs_live_test_token_123",
         "GITHUB_STEP_SUMMARY": str(summary),
         "GITHUB_OUTPUT": str(tmp_path / "output.txt"),
+        # The comparison with the last green run and its calls are tested in test_flow_green.py.
+        "AUTOFIX_COMPARE_WITH_GREEN": "false",
         **env_extra,
     }
     args = build_parser().parse_args(["report", "--event", str(event), "--out", str(out_dir)])

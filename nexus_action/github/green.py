@@ -45,9 +45,17 @@ def green_branch(ctx: RunContext) -> str | None:
     """The PR's base branch; the run's own branch for push-like runs; else the default branch."""
     if ctx.base_branch:
         return ctx.base_branch
+    run = ctx.payload.get("workflow_run") if ctx.event_name == "workflow_run" else None
+    pulls = run.get("pull_requests") if isinstance(run, Mapping) else None
+    if isinstance(pulls, list) and pulls and isinstance(pulls[0], Mapping):
+        base = pulls[0].get("base")
+        if isinstance(base, Mapping) and isinstance(base.get("ref"), str) and base["ref"]:
+            return str(base["ref"])  # empty for fork PRs: GitHub leaves pull_requests out of their runs
     if ctx.event_name in OWN_BRANCH_EVENTS or (ctx.event_name == "workflow_run" and ctx.pr_number is None):
         return ctx.head_branch or None
-    return ctx.default_branch or None
+    repository = ctx.payload.get("repository")
+    default = repository.get("default_branch") if isinstance(repository, Mapping) else None
+    return ctx.default_branch or (default if isinstance(default, str) and default else None)
 
 
 def workflow_of(ctx: RunContext, workflow_ref: str = "") -> str | None:
@@ -99,6 +107,11 @@ class GreenFinder:
             return f"the run's deadline is near ({max(left, 0):.0f} s left)"
         return None
 
+    @property
+    def used(self) -> GreenRun | None:
+        """The green run found so far, without looking it up (None when no job asked for its log)."""
+        return self._run
+
     def run(self) -> tuple[GreenRun | None, str | None]:
         """The green run (None with the reason when there is none to use). At most 2 API calls, once.
 
@@ -111,10 +124,10 @@ class GreenFinder:
         return self._run, self._skipped
 
     def _look_up(self) -> tuple[GreenRun | None, str | None]:
-        if not self.enabled:
-            return None, "comparison with the last green run is off (compare-with-green: false)"
-        if self.workflow is None or self.branch is None:
-            return None, "the workflow or the branch to compare with is not known"
+        # Off, or nothing to look up by (a local run without GITHUB_WORKFLOW_REF): no comparison, and no note
+        # under every report saying so.
+        if not self.enabled or self.workflow is None or self.branch is None:
+            return None, None
         cached = self.cached
         if cached is not None and (cached.workflow, cached.branch) == (self.workflow, self.branch):
             if self._too_old(cached.created_at):

@@ -82,17 +82,17 @@ class NoCalls:
         raise AssertionError(f"unexpected API call: {name}")
 
 
-@pytest.mark.parametrize(
-    ("scenario", "reason"),
-    [
-        (GreenScenario(lambda app: None, enabled=False), "comparison with the last green run is off"),
-        (GreenScenario(lambda app: None, seconds_left=20.0), "the run's deadline is near (20 s left)"),
-    ],
-)
-def test_off_or_out_of_time_makes_no_call(scenario: GreenScenario, reason: str) -> None:
-    result = run_scenario(scenario, REPLAY_API_URL, api=NoCalls())  # type: ignore[arg-type]
-    assert result.logs[0].skipped is not None
-    assert result.logs[0].skipped.startswith(reason)
+def test_off_or_out_of_time_makes_no_call() -> None:
+    off = run_scenario(GreenScenario(lambda app: None, enabled=False), REPLAY_API_URL, api=NoCalls())  # type: ignore[arg-type]
+    assert off.logs[0] == GreenLog(None)  # off: no comparison and no note
+    late = run_scenario(GreenScenario(lambda app: None, seconds_left=20.0), REPLAY_API_URL, api=NoCalls())  # type: ignore[arg-type]
+    assert late.logs[0].skipped == "the run's deadline is near (20 s left)"
+
+
+def test_no_workflow_to_look_up_by_makes_no_call_and_no_note() -> None:
+    finder = GreenFinder(NoCalls(), pr_context(), workflow=None, now="2026-01-10T00:00:00Z")  # type: ignore[arg-type]
+    assert finder.log_for("test (3.12)") == GreenLog(None)
+    assert finder.used is None
 
 
 def test_a_cached_run_for_another_branch_is_not_used() -> None:
