@@ -116,3 +116,13 @@ def test_compare_with_green_false_makes_no_extra_call(app: FakeGitHub, tmp_path:
     body, calls = report(app, tmp_path, INPUT_COMPARE_WITH_GREEN="false")
     assert "green" not in body.split("<!-- nexus:state")[0].lower()
     assert calls == 6
+
+
+def test_a_repeat_failure_costs_three_calls_more_than_the_five_of_the_steady_state(
+    app: FakeGitHub, tmp_path: Path
+) -> None:
+    add_green_run(app)
+    report(app, tmp_path)
+    _, calls = report(app, tmp_path)
+    # Steady state without the comparison: jobs, log, changed files, our comment's listing, the update (5).
+    assert calls == 5 + 3
