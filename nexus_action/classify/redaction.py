@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import replace
 
-from nexus_action.classify.model import Blocker, Classification, Evidence
+from nexus_action.classify.model import BaselineSummary, Blocker, Classification, Evidence
 from nexus_action.report.redact import redactor_for
 
 BLOCKER_LIMIT = 500
@@ -47,6 +47,15 @@ def finish(classification: Classification, masked: tuple[str, ...], *, redact: b
     def evidence(e: Evidence) -> Evidence:
         return replace(e, detail=cut(e.detail, DETAIL_LIMIT))
 
+    def since_green(b: BaselineSummary | None) -> BaselineSummary | None:
+        """The blocks of lines new since the last green run are log text like any blocker's."""
+        if b is None:
+            return None
+        blocks = tuple(
+            replace(k, text=cut(k.text, BLOCKER_LIMIT), step=clean(k.step) if k.step else k.step) for k in b.new_blocks
+        )
+        return replace(b, new_blocks=blocks, note=clean(b.note) if b.note else b.note)
+
     c = classification
     return replace(
         c,
@@ -54,4 +63,5 @@ def finish(classification: Classification, masked: tuple[str, ...], *, redact: b
         blockers=tuple(blocker(b) for b in c.blockers),
         evidence=tuple(evidence(e) for e in c.evidence),
         masked_values=masked,
+        baseline=since_green(c.baseline),
     )

@@ -205,3 +205,12 @@ def test_chunking_and_the_third_read_do_not_change_the_result(
     monkeypatch.setattr(module, "MAX_KEPT_LINES", kept_lines)
     monkeypatch.setattr(module, "MAX_LINE_BYTES", line_cut)
     assert classify_pair(failing, PASSING) == expected
+
+
+def test_new_blocks_are_redacted_like_blockers() -> None:
+    token = "ghp_" + "Zq8Xw2Lm4Nb6Vc1Tr9Yu3Io5Pa7Sd0Fg2Hj4K"
+    failing = log(f"curl -H 'Authorization: token {token}' https://api.github.com", "oops", day="02")
+    summary = classify_log(io.BytesIO(failing), baseline=io.BytesIO(PASSING)).to_dict()["baseline"]
+    assert summary["new_blocks"], "the curl line is new"
+    assert token not in json.dumps(summary)
+    assert token[:12] not in json.dumps(summary)
