@@ -12,7 +12,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from nexus_action.config.settings import Settings
 from nexus_action.delivery import Alert, AlertResult
@@ -25,6 +25,8 @@ from nexus_action.runner.context import RunContext
 
 if TYPE_CHECKING:
     from nexus_action.notify.send import WebhookOutcome
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -53,13 +55,15 @@ class UnreachableGitHub:
     def _refuse(self, verb: str, path: str) -> GitHubCallError:
         return GitHubCallError(CallFailure(f"{verb} {path}", None, "unauthorized", "no GitHub token"))
 
-    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+    def get(self, path: str, params: dict[str, Any] | None = None, *, read: Callable[[Any], T]) -> T:
         raise self._refuse("GET", path)
 
-    def pages(self, path: str, params: dict[str, Any] | None = None, *, max_pages: int = 10) -> Iterator[Any]:
+    def pages(
+        self, path: str, params: dict[str, Any] | None = None, *, read: Callable[[Any], T], max_pages: int = 10
+    ) -> Iterator[T]:
         raise self._refuse("GET", path)
 
-    def send(self, verb: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    def send(self, verb: str, path: str, body: dict[str, Any] | None = None, *, read: Callable[[Any], T]) -> T:
         raise self._refuse(verb, path)
 
     def download(self, path: str) -> bytes:

@@ -50,6 +50,14 @@ ERROR_CODES: dict[str, ErrorCode] = {
             "Run inside GitHub Actions, or pass --event with a real webhook payload.",
         ),
         ErrorCode(
+            "NEXUS-LOG-PATH-OUTSIDE",
+            2,
+            "A log-path entry (or a symlink inside a log-path folder) resolves outside the workspace "
+            "(GITHUB_WORKSPACE) and the runner's temp folder (RUNNER_TEMP).",
+            "Point log-path inside the workspace or RUNNER_TEMP, or set `allow-outside-logs: true` if reading "
+            "that file is intended.",
+        ),
+        ErrorCode(
             "NEXUS-TOKEN-MISSING",
             2,
             "No GitHub token was given, so nothing can be read from or written to GitHub.",
@@ -73,6 +81,22 @@ ERROR_CODES: dict[str, ErrorCode] = {
             3,
             "GitHub answered 5xx, timed out or reset the connection after the bounded retries.",
             "Usually transient: re-run the job. The report is in the step summary meanwhile.",
+        ),
+        ErrorCode(
+            "NEXUS-GITHUB-BAD-ANSWER",
+            3,
+            "GitHub answered with a body that is not what the endpoint documents (not JSON, empty, or a field of "
+            "the wrong type, such as a non-numeric id).",
+            "Usually a proxy or an outage page in front of the API: re-run the job. The report is in the step "
+            "summary meanwhile, and the next channel was tried.",
+        ),
+        ErrorCode(
+            "NEXUS-DEADLINE",
+            3,
+            "The run's network deadline passed (all GitHub calls, retries, rate-limit waits, downloads and the "
+            "webhook share it), so the remaining channels were skipped.",
+            "The report is in the step summary. Raise `deadline` (AUTOFIX_DEADLINE_SECONDS) if GitHub is slow "
+            "rather than failing.",
         ),
         ErrorCode(
             "NEXUS-LOG-UNAVAILABLE",

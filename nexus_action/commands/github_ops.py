@@ -7,18 +7,30 @@ stable codes, so the command logic can fail one command and carry on with the ne
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping, Sequence
-from typing import Any
+import binascii
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from nexus_action.commands.execute import RunRef
 from nexus_action.errors import NexusError
+from nexus_action.github.answer import (
+    BadAnswer,
+    as_object,
+    field_int,
+    field_list,
+    field_obj,
+    field_str,
+    ignore,
+    objects,
+)
 from nexus_action.github.client import GitHubApi
-from nexus_action.github.failure import GitHubCallError
+from nexus_action.github.failure import CallFailure, GitHubCallError
 from nexus_action.github.threads import Post, StickyComment
 from nexus_action.report import is_report_body
 
 MAX_RUN_PAGES = 3  # 300 failed runs of one commit is far more than any PR has
+T = TypeVar("T")
 
 
 def _nexus(err: GitHubCallError) -> NexusError:
@@ -38,15 +50,15 @@ class GitHubCommandOps:
         self.repo_path = f"/repos/{repository}"
         self.sticky = StickyComment(api, repository, pr_number, bot_login, is_report_body)
 
-    def _get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+    def _get(self, path: str, read: Callable[[Any], T]) -> T:
         try:
-            return self.api.get(self.repo_path + path, params)
+            return self.api.get(self.repo_path + path, read=read)
         except GitHubCallError as err:
             raise _nexus(err) from None
 
-    def _send(self, verb: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    def _send(self, verb: str, path: str, body: dict[str, Any] | None = None) -> None:
         try:
-            return self.api.send(verb, self.repo_path + path, body)
+            self.api.send(verb, self.repo_path + path, body, read=ignore)
         except GitHubCallError as err:
             raise _nexus(err) from None
 
@@ -55,18 +67,19 @@ class GitHubCommandOps:
     def permission(self, user: str) -> tuple[str, str | None]:
         """(permission, role_name). Calls: GET /repos/{owner}/{repo}/collaborators/{username}/permission"""
         try:
-            data = self.api.get(f"{self.repo_path}/collaborators/{quote(user, safe='')}/permission")
+            path = f"{self.repo_path}/collaborators/{quote(user, safe='')}/permission"
+            return self.api.get(path, read=_read_permission)
         except GitHubCallError as err:
             if err.failure.kind == "not-found":
                 return "none", None  # not a collaborator, or a login GitHub does not know
             raise _nexus(err) from None
-        role = data.get("role_name")
-        return str(data.get("permission") or "none"), role if isinstance(role, str) else None
 
     def head_sha(self, pr_number: int) -> str:
         """The PR's current head commit. Calls: GET /repos/{owner}/{repo}/pulls/{pull_number}"""
-        data = self._get(f"/pulls/{pr_number}")
-        return str(data["head"]["sha"])
+        sha = self._get(f"/pulls/{pr_number}", _read_head_sha)
+        if not sha:
+            raise _nexus(GitHubCallError(_bad(f"GET {self.repo_path}/pulls/{pr_number}", "the pull has no head.sha")))
+        return sha
 
     def failed_runs(self, head_sha: str) -> Sequence[RunRef]:
         """Failed runs of exactly this commit.
@@ -75,13 +88,10 @@ class GitHubCommandOps:
         """
         runs: list[RunRef] = []
         try:
-            pages = self.api.pages(
-                f"{self.repo_path}/actions/runs", {"head_sha": head_sha, "status": "failure"}, max_pages=MAX_RUN_PAGES
-            )
-            for page in pages:
-                for r in page.get("workflow_runs", ()) if isinstance(page, dict) else ():
-                    if r.get("head_sha") == head_sha:
-                        runs.append(RunRef(int(r["id"]), str(r.get("name") or ""), str(r.get("html_url") or "")))
+            query = {"head_sha": head_sha, "status": "failure"}
+            path = f"{self.repo_path}/actions/runs"
+            for page in self.api.pages(path, query, read=_read_runs, max_pages=MAX_RUN_PAGES):
+                runs += [ref for ref, sha in page if sha == head_sha]
         except GitHubCallError as err:
             raise _nexus(err) from None
         return runs
@@ -135,11 +145,41 @@ class GitHubCommandOps:
         Calls: GET /repos/{owner}/{repo}/contents/{path}
         """
         try:
-            data = self.api.get(f"{self.repo_path}/contents/{quote(path)}")
+            return self.api.get(f"{self.repo_path}/contents/{quote(path)}", read=_read_file)
         except GitHubCallError as err:
             if err.failure.kind == "not-found":
                 return None
             raise _nexus(err) from None
-        if not isinstance(data, dict) or data.get("encoding") != "base64":
-            return None
-        return base64.b64decode(str(data.get("content") or "")).decode("utf-8", "replace")
+
+
+def _bad(operation: str, reason: str) -> CallFailure:
+    return CallFailure(operation, None, "bad-answer", reason)
+
+
+def _read_permission(data: Any) -> tuple[str, str | None]:
+    obj = as_object(data, "the permission")
+    return field_str(obj, "permission") or "none", field_str(obj, "role_name") or None
+
+
+def _read_head_sha(data: Any) -> str:
+    return field_str(field_obj(as_object(data, "the pull request"), "head"), "sha")
+
+
+def _read_runs(data: Any) -> list[tuple[RunRef, str]]:
+    """Each listed run as a RunRef, with its head SHA."""
+    runs = objects(field_list(as_object(data, "the list of runs"), "workflow_runs"), "the runs")
+    return [
+        (RunRef(field_int(r, "id"), field_str(r, "name"), field_str(r, "html_url")), field_str(r, "head_sha"))
+        for r in runs
+    ]
+
+
+def _read_file(data: Any) -> str | None:
+    """A contents answer's text; None for a folder, a symlink or a file GitHub does not send as base64."""
+    if not isinstance(data, dict) or data.get("encoding") != "base64":
+        return None
+    try:
+        raw = base64.b64decode(field_str(data, "content"))
+    except (binascii.Error, ValueError):
+        raise BadAnswer("the file's content is not base64") from None
+    return raw.decode("utf-8", "replace")

@@ -79,6 +79,14 @@ OPTIONS: tuple[Option, ...] = (
         input="log-path",
     ),
     Option(
+        "allow_outside_logs",
+        "bool",
+        False,
+        "Accept log-path entries (and symlinks inside a log-path folder) that resolve outside GITHUB_WORKSPACE "
+        "and RUNNER_TEMP.",
+        input="allow-outside-logs",
+    ),
+    Option(
         "config_path",
         "str",
         ".github/nexus.yml",
@@ -159,6 +167,18 @@ OPTIONS: tuple[Option, ...] = (
         "Cap on any single wait for a rate limit, in seconds.",
         input="max-wait",
         minimum=0,
+        maximum=3600,
+    ),
+    Option(
+        "deadline_seconds",
+        "float",
+        120.0,
+        "Network time the whole run may take (every GitHub call, retry, rate-limit wait, log download and "
+        "webhook), in seconds; past it the remaining channels are skipped (NEXUS-DEADLINE) and the step summary "
+        "still gets the report.",
+        input="deadline",
+        env=("AUTOFIX_DEADLINE_SECONDS",),
+        minimum=1,
         maximum=3600,
     ),
     Option(
@@ -252,6 +272,7 @@ class Settings:
     dry_run: bool = False
     mode: str = "report"
     log_path: str = ""
+    allow_outside_logs: bool = False
     config_path: str = ".github/nexus.yml"
     out_dir: str = ""
     comment_issue_append: bool = False
@@ -263,6 +284,7 @@ class Settings:
     alert_webhook_on: str = "fallback"
     respect_retry_after: bool = True
     max_wait_seconds: float = 60.0
+    deadline_seconds: float = 120.0
     http_retries: int = 3
     fail_on_error: bool = False
     routing: Mapping[str, str] = field(default_factory=dict)

@@ -63,11 +63,11 @@ class DashboardIssue:
         """Calls: POST /repos/{owner}/{repo}/issues"""
         self.ensure_label()
         fields = {"title": report.title, "body": report.body_md, "labels": [self.label]}
-        return Post.from_api(self.api.send("POST", f"/repos/{self.repository}/issues", fields))
+        return self.api.send("POST", f"/repos/{self.repository}/issues", fields, read=Post.from_api)
 
     def update(self, issue: Post, change: dict[str, object]) -> Post:
         """Calls: PATCH /repos/{owner}/{repo}/issues/{issue_number}"""
-        return Post.from_api(self.api.send("PATCH", f"/repos/{self.repository}/issues/{issue.number}", change))
+        return self.api.send("PATCH", f"/repos/{self.repository}/issues/{issue.number}", change, read=Post.from_api)
 
 
 def _change(issue: Post, report: DashboardReport) -> dict[str, object]:

@@ -1,8 +1,12 @@
 """PyGithub set-up and the one narrow door every GitHub call goes through.
 
-`GitHubApi` wraps PyGithub's `Requester` (so retries, auth, GHES base URLs and redirects are PyGithub's)
-and turns every failure into a `CallFailure`: the HTTP status (or None for a timeout / reset), a kind the
-fallback chain can act on, and a short reason for the outcome. It also counts the API requests made.
+`GitHubApi` wraps PyGithub's `Requester` (so retries, auth and GHES base URLs are PyGithub's) and turns every
+failure into a `CallFailure`: the HTTP status (or None for a timeout / reset), a kind the fallback chain can
+act on, and a short reason for the outcome. It also counts the API requests made.
+
+Every body goes through one checked reader (`nexus_action.github.answer`): the caller names what it expects
+(`read=`) and a body that is not that (HTML on a 201, an empty 200, `"id": "x"`) is a `bad-answer` failure,
+never a crash. Every request runs under the run's `Deadline` (`nexus_action.github.deadline`).
 """
 
 from __future__ import annotations
@@ -10,17 +14,21 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from github import Auth, Github
 from github.GithubException import GithubException, RateLimitExceededExceedsMaxWait
-from requests.adapters import HTTPAdapter
+from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectionClass, Requester
 
 from nexus_action.config.settings import Settings
+from nexus_action.github.answer import BadAnswer, decode, ignore
+from nexus_action.github.deadline import BoundedAdapter, Deadline, DeadlinePassed, read_within
 from nexus_action.github.failure import CallFailure, GitHubCallError
 from nexus_action.github.ledger import CallLedger
 from nexus_action.github.policy import NexusRetry, rate_limit_wait
+
+T = TypeVar("T")
 
 USER_AGENT = "nexus-autofix/0.1 (+https://github.com/nexus-autofix)"
 # Logs can be large; anything past this is cut.
@@ -41,6 +49,10 @@ def _message(data: Any) -> str:
 
 def failure_from_exception(operation: str, exc: Exception, now: float) -> CallFailure:
     """Name what went wrong in the user's words; the kind decides what the delivery chain does next."""
+    if isinstance(exc, DeadlinePassed):
+        return CallFailure(operation, None, "deadline", str(exc))
+    if isinstance(exc, BadAnswer):
+        return CallFailure(operation, None, "bad-answer", f"GitHub's answer was not usable: {exc}")
     if isinstance(exc, GithubException):
         status, message = exc.status, _message(exc.data) or (exc.message or "")
         lowered = message.lower()
@@ -74,78 +86,134 @@ def failure_from_exception(operation: str, exc: Exception, now: float) -> CallFa
     return CallFailure(operation, None, "unavailable", f"{type(exc).__name__}: {exc}"[:300])
 
 
-class GitHubApi:
-    """The REST calls NEXUS makes, through PyGithub's requester. Paths are relative to the API URL."""
+def _error_data(output: str) -> dict[str, Any]:
+    """The body of a 4xx/5xx as PyGithub's exceptions want it: an object with a `message` (an HTML error page
+    or a JSON list becomes a message holding its start)."""
+    try:
+        data = decode(output)
+    except BadAnswer:
+        data = None
+    if isinstance(data, dict):
+        return data
+    return {"message": " ".join(str(output or "")[:200].split())}
 
-    def __init__(self, github: Github, ledger: CallLedger, *, storage: requests.Session, timeout: float) -> None:
+
+class GitHubApi:
+    """The REST calls NEXUS makes, through PyGithub's requester. Paths are relative to the API URL.
+
+    Each call takes `read`, the checked reader of its body (see `nexus_action.github.answer`): it raises
+    BadAnswer for a body of the wrong shape, which becomes a `bad-answer` CallFailure like any other failure.
+    """
+
+    def __init__(
+        self,
+        github: Github,
+        ledger: CallLedger,
+        *,
+        storage: requests.Session,
+        timeout: float,
+        deadline: Deadline | None = None,
+    ) -> None:
         self._requester = github.requester
         self._storage = storage
         self.timeout = timeout
         self.ledger = ledger
+        self.deadline = deadline or ledger.deadline
 
     @property
     def api_calls(self) -> int:
         return self.ledger.requests + self.ledger.retries
 
-    def _call(self, operation: str, fn: Callable[[], Any]) -> Any:
+    def _call(self, operation: str, fn: Callable[[], T]) -> T:
+        if self.deadline.passed:  # not counted: no request is made
+            raise GitHubCallError(failure_from_exception(operation, DeadlinePassed(self._late(operation)), 0.0))
         self.ledger.requests += 1
         try:
             return fn()
-        except (GithubException, requests.RequestException) as exc:
+        except (GithubException, requests.RequestException, BadAnswer, DeadlinePassed) as exc:
             raise GitHubCallError(failure_from_exception(operation, exc, self.ledger.clock())) from None
+        except RuntimeError as exc:  # PyGithub refuses a redirect to another host or scheme this way
+            raise GitHubCallError(CallFailure(operation, None, "bad-answer", str(exc)[:300])) from None
 
-    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        """GET one JSON document."""
-        _, data = self._call(f"GET {path}", lambda: self._requester.requestJsonAndCheck("GET", path, params))
-        return data
+    def _late(self, operation: str) -> str:
+        return f"{self.deadline.which} has passed; {operation} skipped"
 
-    def pages(self, path: str, params: dict[str, Any] | None = None, *, max_pages: int = 10) -> Iterator[Any]:
-        """GET every page (following `Link: rel="next"`), up to max_pages; yields each page's JSON."""
+    def _request(
+        self, verb: str, url: str, params: dict[str, Any] | None, body: Any, read: Callable[[Any], T]
+    ) -> tuple[dict[str, Any], T]:
+        """One request through PyGithub; the status is checked here and the body read by `read`."""
+        status, headers, output = self._requester.requestJson(verb, url, params, None, body)
+        if status >= 400:
+            raise Requester.createException(status, headers, _error_data(output))
+        if read is ignore:
+            return headers, read(None)
+        return headers, read(decode(output))
+
+    def get(self, path: str, params: dict[str, Any] | None = None, *, read: Callable[[Any], T]) -> T:
+        """GET one JSON document, read by `read`."""
+        return self._call(f"GET {path}", lambda: self._request("GET", path, params, None, read))[1]
+
+    def pages(
+        self, path: str, params: dict[str, Any] | None = None, *, read: Callable[[Any], T], max_pages: int = 10
+    ) -> Iterator[T]:
+        """GET every page (following `Link: rel="next"`), up to max_pages; yields each page read by `read`."""
         url: str | None = path
         query: dict[str, Any] | None = {"per_page": 100, **(params or {})}
         for _ in range(max_pages):
             if url is None:
                 return
-            headers, data = self._call(
-                f"GET {path}", functools.partial(self._requester.requestJsonAndCheck, "GET", url, query)
-            )
+            request = functools.partial(self._request, "GET", url, query, None, read)
+            headers, data = self._call(f"GET {path}", request)
             yield data
             found = _NEXT_LINK.search(str(headers.get("link") or ""))
             url, query = (found.group(1), None) if found else (None, None)
 
-    def send(self, verb: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        """POST / PATCH / DELETE with a JSON body."""
-        _, data = self._call(f"{verb} {path}", lambda: self._requester.requestJsonAndCheck(verb, path, input=body))
-        return data
+    def send(self, verb: str, path: str, body: dict[str, Any] | None = None, *, read: Callable[[Any], T]) -> T:
+        """POST / PATCH / DELETE with a JSON body; the answer is read by `read` (`answer.ignore` when unused)."""
+        return self._call(f"{verb} {path}", lambda: self._request(verb, path, None, body, read))[1]
 
     def download(self, path: str) -> bytes:
         """GET a redirecting download (job logs) in two steps, as PyGithub's `WorkflowJob.logs_url` does.
 
         The API answers 302 with a short-lived signed URL on another host (blob storage on github.com),
         which PyGithub refuses to follow; it is fetched with a plain session, without the token, under
-        the same retry policy. Only the first request is a GitHub API call.
+        the same retry policy and within one download's share of the deadline. Only the first request is
+        a GitHub API call.
 
         Calls: GET {path} (302), then GET <Location>
         """
-        headers, _ = self._call(f"GET {path}", lambda: self._requester.requestBlobAndCheck("GET", path))
+        headers, _ = self._call(f"GET {path}", lambda: self._request("GET", path, None, None, ignore))
         location = str(headers.get("location") or "")
         if not location:
             raise GitHubCallError(CallFailure(f"GET {path}", None, "unavailable", "no redirect to the log"))
         return self._fetch(f"GET {path} (storage)", location)
 
     def _fetch(self, operation: str, url: str) -> bytes:
-        out = bytearray()
+        limit = self.deadline.part()
         try:
-            with self._storage.get(url, stream=True, timeout=self.timeout) as response:
+            limit.check(operation)
+            with self._storage.get(url, stream=True, timeout=limit.timeout(self.timeout)) as response:
                 response.raise_for_status()
                 # Keep the head: line numbers must stay true. 64 MiB is far beyond any log worth reading.
-                for chunk in response.iter_content(chunk_size=64 * 1024):
-                    out.extend(chunk)
-                    if len(out) >= MAX_LOG_BYTES:
-                        break
-        except (GithubException, requests.RequestException) as exc:  # the retry policy raises GithubException
+                return read_within(response.raw, limit, limit=MAX_LOG_BYTES, read_timeout=self.timeout)
+        except (GithubException, requests.RequestException, DeadlinePassed) as exc:
+            # The retry policy raises GithubException; a dripping body raises DeadlinePassed.
             raise GitHubCallError(failure_from_exception(operation, exc, self.ledger.clock())) from None
-        return bytes(out)
+
+
+def _bounded(base: type[Any], deadline: Deadline) -> type[Any]:
+    """PyGithub's connection class with our BoundedAdapter mounted, so API answers are read within the deadline
+    (PyGithub reads each body whole with only a per-read timeout, which a dripping answer never trips)."""
+
+    class BoundedConnection(base):  # type: ignore[misc]
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.adapter = BoundedAdapter(
+                deadline, max_retries=self.retry, pool_connections=self.pool_size, pool_maxsize=self.pool_size
+            )
+            self.session.mount(f"{self.protocol}://", self.adapter)
+
+    return BoundedConnection
 
 
 def connect(
@@ -156,9 +224,15 @@ def connect(
     clock: Callable[[], float],
     random_fn: Callable[[], float],
     timeout: int = 15,
+    deadline: Deadline | None = None,
 ) -> GitHubApi:
-    """A client for `api_url` (GITHUB_API_URL: github.com, GHES `/api/v3`, or a local stand-in)."""
-    ledger = CallLedger(sleep_fn=sleep, clock=clock, random_fn=random_fn)
+    """A client for `api_url` (GITHUB_API_URL: github.com, GHES `/api/v3`, or a local stand-in).
+
+    `deadline` is the run's (share it with the webhook sender); without one, a new one of
+    `settings.deadline_seconds` starts now.
+    """
+    deadline = deadline or Deadline(settings.deadline_seconds)
+    ledger = CallLedger(sleep_fn=sleep, clock=clock, random_fn=random_fn, deadline=deadline)
     retry = NexusRetry(
         ledger=ledger,
         total=settings.http_retries,
@@ -177,9 +251,17 @@ def connect(
         seconds_between_requests=None,
         seconds_between_writes=None,
     )
-    # Log storage: a plain session (no token: the URL is signed), same retries, sleeps and cap.
+    # PyGithub has no option for the adapter of its session; its requester picks the connection class per
+    # instance from this attribute, so only this client is changed.
+    connection_attr = "_Requester__connectionClass"
+    if not hasattr(github.requester, connection_attr):
+        raise RuntimeError("PyGithub's Requester no longer has its connection class attribute; update connect()")
+    secure = api_url.startswith("https:")
+    base = HTTPSRequestsConnectionClass if secure else HTTPRequestsConnectionClass
+    setattr(github.requester, connection_attr, _bounded(base, deadline))
+    # Log storage: a plain session (no token: the URL is signed), same retries, sleeps, cap and deadline.
     storage = requests.Session()
-    storage.mount("https://", HTTPAdapter(max_retries=retry))
-    storage.mount("http://", HTTPAdapter(max_retries=retry))
+    storage.mount("https://", BoundedAdapter(deadline, max_retries=retry))
+    storage.mount("http://", BoundedAdapter(deadline, max_retries=retry))
     storage.headers["User-Agent"] = USER_AGENT
-    return GitHubApi(github, ledger, storage=storage, timeout=timeout)
+    return GitHubApi(github, ledger, storage=storage, timeout=timeout, deadline=deadline)

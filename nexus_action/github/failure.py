@@ -14,6 +14,8 @@ KIND_CODES = {
     "rate-limited": "NEXUS-RATE-LIMITED",
     "unavailable": "NEXUS-GITHUB-UNAVAILABLE",
     "log-unavailable": "NEXUS-LOG-UNAVAILABLE",
+    "bad-answer": "NEXUS-GITHUB-BAD-ANSWER",
+    "deadline": "NEXUS-DEADLINE",
 }
 
 
@@ -23,7 +25,9 @@ class CallFailure:
 
     operation: str
     status: int | None
-    kind: str  # unauthorized | forbidden | locked | rate-limited | unavailable | not-found | too-long | invalid
+    # unauthorized | forbidden | locked | rate-limited | unavailable | not-found | too-long | invalid |
+    # bad-answer (a body that is not what the endpoint documents) | deadline (the run's network time is up)
+    kind: str
     reason: str
 
     @property

@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from nexus_action.github.deadline import DEFAULT_SECONDS, Deadline
+
 
 @dataclass
 class CallLedger:
@@ -18,6 +20,7 @@ class CallLedger:
     sleep_fn: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.time
     random_fn: Callable[[], float] = random.random
+    deadline: Deadline = field(default_factory=lambda: Deadline(DEFAULT_SECONDS))
     requests: int = 0
     retries: int = 0
     waits: list[float] = field(default_factory=list)
@@ -27,7 +30,7 @@ class CallLedger:
         return round(sum(self.waits), 3)
 
     def sleep(self, seconds: float) -> None:
+        """Wait through the injected sleep; raises DeadlinePassed (and waits not at all) past the deadline."""
         seconds = max(0.0, seconds)
+        self.deadline.sleep(seconds, self.sleep_fn)
         self.waits.append(seconds)
-        if seconds:
-            self.sleep_fn(seconds)

@@ -10,7 +10,8 @@ Retries are done by urllib3 through PyGithub's `GithubRetry` (subclassed here), 
 - POST is not retried on 5xx / timeout / reset (GithubRetry would: a 5xx can hide a write that happened);
   the caller re-lists and looks for its marker instead. A rate-limited POST was not processed, so it may repeat.
 
-Every wait goes through `CallLedger.sleep`, which calls the injected sleep function: tests take no real time.
+Every wait goes through `CallLedger.sleep`, which calls the injected sleep function (tests take no real time)
+under the run's `Deadline`: a wait that would end past it is not made (`DeadlinePassed`, NEXUS-DEADLINE).
 """
 
 from __future__ import annotations

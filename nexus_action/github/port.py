@@ -7,10 +7,12 @@ the very same chain as a live run.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any, Protocol
+from collections.abc import Callable, Iterator
+from typing import Any, Protocol, TypeVar
 
 from nexus_action.github.ledger import CallLedger
+
+T = TypeVar("T")
 
 
 class RestApi(Protocol):
@@ -20,10 +22,14 @@ class RestApi(Protocol):
     @property
     def api_calls(self) -> int: ...
 
-    def get(self, path: str, params: dict[str, Any] | None = None) -> Any: ...
+    # `read` is the checked reader of the answer's body (`nexus_action.github.answer`): it raises BadAnswer for
+    # a body of the wrong shape, which the door turns into a `bad-answer` CallFailure.
+    def get(self, path: str, params: dict[str, Any] | None = None, *, read: Callable[[Any], T]) -> T: ...
 
-    def pages(self, path: str, params: dict[str, Any] | None = None, *, max_pages: int = 10) -> Iterator[Any]: ...
+    def pages(
+        self, path: str, params: dict[str, Any] | None = None, *, read: Callable[[Any], T], max_pages: int = 10
+    ) -> Iterator[T]: ...
 
-    def send(self, verb: str, path: str, body: dict[str, Any] | None = None) -> Any: ...
+    def send(self, verb: str, path: str, body: dict[str, Any] | None = None, *, read: Callable[[Any], T]) -> T: ...
 
     def download(self, path: str) -> bytes: ...

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from nexus_action.github.answer import as_object, field_int, field_obj, field_opt_int, field_str, objects
+
 
 @dataclass(frozen=True)
 class Post:
@@ -21,17 +23,24 @@ class Post:
     title: str = ""  # issues only
 
     @classmethod
-    def from_api(cls, data: dict[str, Any]) -> Post:
+    def from_api(cls, data: Any) -> Post:
+        """Read one comment or issue; BadAnswer when it is not one (no numeric `id`, a field of another type)."""
+        obj = as_object(data, "the comment or issue")
         return cls(
-            id=int(data["id"]),
-            number=data.get("number") if isinstance(data.get("number"), int) else None,
-            author=str((data.get("user") or {}).get("login") or ""),
-            body=str(data.get("body") or ""),
-            created_at=str(data.get("created_at") or ""),
-            url=str(data.get("html_url") or ""),
-            state=str(data.get("state") or "open"),
-            title=str(data.get("title") or ""),
+            id=field_int(obj, "id"),
+            number=field_opt_int(obj, "number"),
+            author=field_str(field_obj(obj, "user"), "login"),
+            body=field_str(obj, "body"),
+            created_at=field_str(obj, "created_at"),
+            url=field_str(obj, "html_url"),
+            state=field_str(obj, "state") or "open",
+            title=field_str(obj, "title"),
         )
+
+    @classmethod
+    def list_from_api(cls, data: Any) -> list[Post]:
+        """A page of comments or issues (a JSON list of objects)."""
+        return [cls.from_api(item) for item in objects(data, "the list of comments or issues")]
 
 
 def oldest_first(posts: list[Post]) -> list[Post]:

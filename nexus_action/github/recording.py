@@ -12,15 +12,17 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from nexus_action.errors import NexusError
+from nexus_action.github.answer import BadAnswer
 from nexus_action.github.failure import CallFailure, GitHubCallError
 from nexus_action.github.ledger import CallLedger
 
+T = TypeVar("T")
 FIRST_COMMENT_ID = 1_000_001  # ids the dry run hands out; bodies from --previous keep theirs
 FIRST_ISSUE_NUMBER = 9_001
 
@@ -141,9 +143,20 @@ class RecordingGitHub:
         self._record(verb, path, params, None, 404)
         return GitHubCallError(CallFailure(f"{verb} {path}", 404, "not-found", "Not Found"))
 
+    def _read(self, operation: str, read: Callable[[Any], T], data: Any) -> T:
+        """The same checked reader the live door uses, so a `--previous` GitHub would refuse is refused here."""
+        try:
+            return read(data)
+        except BadAnswer as exc:
+            reason = f"GitHub's answer was not usable: {exc}"
+            raise GitHubCallError(CallFailure(operation, 200, "bad-answer", reason)) from None
+
     # --- reads ---------------------------------------------------------------------------------------------
 
-    def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+    def get(self, path: str, params: dict[str, Any] | None = None, *, read: Callable[[Any], T]) -> T:
+        return self._read(f"GET {path}", read, self._get(path, params))
+
+    def _get(self, path: str, params: dict[str, Any] | None) -> Any:
         rest = self._local(path)
         if re.fullmatch(r"commits/[^/]+/pulls", rest) or re.fullmatch(r"check-runs/\d+/annotations", rest):
             self._record("GET", path, params, None, 200)
@@ -153,7 +166,13 @@ class RecordingGitHub:
             return {"name": label[1]}
         raise self._missing("GET", path, params)
 
-    def pages(self, path: str, params: dict[str, Any] | None = None, *, max_pages: int = 10) -> Iterator[Any]:
+    def pages(
+        self, path: str, params: dict[str, Any] | None = None, *, read: Callable[[Any], T], max_pages: int = 10
+    ) -> Iterator[T]:
+        for page in self._pages(path, params):
+            yield self._read(f"GET {path}", read, page)
+
+    def _pages(self, path: str, params: dict[str, Any] | None) -> Iterator[Any]:
         rest = self._local(path)
         if found := re.fullmatch(r"issues/(\d+)/comments", rest):
             self._record("GET", path, params, None, 200)
@@ -176,7 +195,10 @@ class RecordingGitHub:
 
     # --- writes --------------------------------------------------------------------------------------------
 
-    def send(self, verb: str, path: str, body: dict[str, Any] | None = None) -> Any:
+    def send(self, verb: str, path: str, body: dict[str, Any] | None = None, *, read: Callable[[Any], T]) -> T:
+        return self._read(f"{verb} {path}", read, self._send(verb, path, body))
+
+    def _send(self, verb: str, path: str, body: dict[str, Any] | None) -> Any:
         rest = self._local(path)
         if verb == "POST" and (found := re.fullmatch(r"issues/(\d+)/comments", rest)):
             return self._created(verb, path, body, self._new_comment(int(found[1]), body))

@@ -12,6 +12,15 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from nexus_action.classify.model import Classification
+from nexus_action.github.answer import (
+    as_object,
+    field_int,
+    field_list,
+    field_obj,
+    field_opt_int,
+    field_str,
+    objects,
+)
 from nexus_action.github.failure import CallFailure, GitHubCallError
 from nexus_action.github.green import GreenLog, classify_against_green
 from nexus_action.github.port import RestApi
@@ -52,11 +61,28 @@ class RunEvidence:
     list_failure: CallFailure | None = None  # why it could not be read
 
 
+def read_job(data: Any) -> dict[str, Any]:
+    """One job of the jobs list, checked: a numeric id, text where text belongs, steps as a list of objects."""
+    job = as_object(data, "a job")
+    field_int(job, "id")
+    for key in ("name", "status", "conclusion", "html_url", "check_run_url"):
+        field_str(job, key)
+    for step in objects(field_list(job, "steps"), "the job's steps"):
+        field_str(step, "name")
+        field_str(step, "conclusion")
+        field_opt_int(step, "number")
+    return job
+
+
+def read_jobs_page(data: Any) -> list[dict[str, Any]]:
+    """A page of GET .../runs/{run_id}/jobs: `{"total_count": n, "jobs": [...]}`."""
+    return [read_job(job) for job in field_list(as_object(data, "the jobs list"), "jobs")]
+
+
 def _failing_step(job: Mapping[str, Any]) -> tuple[str | None, int | None]:
     for step in job.get("steps") or ():
-        if isinstance(step, dict) and step.get("conclusion") in FAILED_CONCLUSIONS:
-            number = step.get("number")
-            return str(step.get("name") or ""), number if isinstance(number, int) else None
+        if step.get("conclusion") in FAILED_CONCLUSIONS:
+            return field_str(step, "name"), field_opt_int(step, "number")
     return None, None
 
 
@@ -78,13 +104,8 @@ def list_failed_jobs(api: RestApi, ctx: RunContext, ignore_jobs: Iterable[str] =
     patterns = tuple(ignore_jobs)
     found: list[dict[str, Any]] = []
     path = f"/repos/{ctx.repository}/actions/runs/{ctx.run_id}/jobs"
-    for page in api.pages(path, {"filter": "latest"}, max_pages=MAX_JOB_PAGES):
-        jobs = page.get("jobs") if isinstance(page, dict) else None
-        if not isinstance(jobs, list) or not all(isinstance(job, dict) for job in jobs):
-            # An answer we cannot read is not "no failed jobs": a run must never be called green on it.
-            reason = "the answer is not a list of jobs"
-            raise GitHubCallError(CallFailure(f"GET {path}", 200, "invalid", reason))
-        for job in jobs:
+    for page in api.pages(path, {"filter": "latest"}, read=read_jobs_page, max_pages=MAX_JOB_PAGES):
+        for job in page:
             if not _has_failed(job):
                 continue
             if any(fnmatch.fnmatchcase(str(job.get("name") or ""), p) for p in patterns):
@@ -99,12 +120,18 @@ def job_annotations(api: RestApi, ctx: RunContext, job: Mapping[str, Any]) -> tu
     Calls: GET /repos/{owner}/{repo}/check-runs/{check_run_id}/annotations
     """
     check_run_id = str(job.get("check_run_url") or "").rstrip("/").rsplit("/", 1)[-1] or str(job.get("id"))
-    data = api.get(f"/repos/{ctx.repository}/check-runs/{check_run_id}/annotations", {"per_page": MAX_ANNOTATIONS})
+    path = f"/repos/{ctx.repository}/check-runs/{check_run_id}/annotations"
+    return api.get(path, {"per_page": MAX_ANNOTATIONS}, read=read_annotations)
+
+
+def read_annotations(data: Any) -> tuple[str, ...]:
+    """Check-run annotations as `##[error]path:line: message` lines."""
     lines = []
-    for item in data if isinstance(data, list) else ():
+    for item in objects(data, "the annotations"):
         level = "error" if item.get("annotation_level") == "failure" else "warning"
-        where = f"{item.get('path')}:{item.get('start_line')}: " if item.get("path") else ""
-        lines.append(f"##[{level}]{where}{item.get('message') or ''}".strip())
+        path, line = field_str(item, "path"), field_opt_int(item, "start_line")
+        where = f"{path}:{line}: " if path else ""
+        lines.append(f"##[{level}]{where}{field_str(item, 'message')}".strip())
     return tuple(lines)
 
 
@@ -114,11 +141,9 @@ def gather_job(api: RestApi, ctx: RunContext, job: Mapping[str, Any]) -> JobEvid
     Calls: GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs (302 -> short-lived URL)
     """
     step, number = _failing_step(job)
-    job_id = int(job["id"])
-    url = job.get("html_url")  # no `#step:` fragment: report.render.log_line_url adds it, once
-    base = JobEvidence(
-        job_id, str(job.get("name") or job_id), url if isinstance(url, str) else None, step, number, None
-    )
+    job_id = field_int(job, "id")  # checked by read_job
+    url = field_str(job, "html_url") or None  # no `#step:` fragment: report.render.log_line_url adds it, once
+    base = JobEvidence(job_id, field_str(job, "name") or str(job_id), url, step, number, None)
     try:
         return replace(base, log=api.download(f"/repos/{ctx.repository}/actions/jobs/{job_id}/logs"))
     except GitHubCallError as err:
@@ -140,13 +165,20 @@ def resolve_pr(api: RestApi, ctx: RunContext) -> int | None:
         return ctx.pr_number
     if not ctx.head_sha or ctx.event_name == "schedule":
         return None
-    pulls = api.get(f"/repos/{ctx.repository}/commits/{ctx.head_sha}/pulls")
-    items = pulls if isinstance(pulls, list) else []
-    candidates = [p for p in items if isinstance(p, dict) and p.get("state") == "open"]
+    pulls = api.get(f"/repos/{ctx.repository}/commits/{ctx.head_sha}/pulls", read=read_pulls)
+    candidates = [(number, sha) for number, state, sha in pulls if state == "open"]
     # Prefer the PR whose head is exactly this commit: a commit can sit in several PRs.
-    exact = [p for p in candidates if (p.get("head") or {}).get("sha") == ctx.head_sha]
-    chosen = exact or candidates
-    return int(chosen[0]["number"]) if chosen else None
+    exact = [number for number, sha in candidates if sha == ctx.head_sha]
+    chosen = exact or [number for number, _ in candidates]
+    return chosen[0] if chosen else None
+
+
+def read_pulls(data: Any) -> list[tuple[int, str, str]]:
+    """(number, state, head sha) of each pull request listed."""
+    return [
+        (field_int(p, "number"), field_str(p, "state"), field_str(field_obj(p, "head"), "sha"))
+        for p in objects(data, "the list of pull requests")
+    ]
 
 
 def changed_files(api: RestApi, ctx: RunContext, pr_number: int) -> list[str]:
@@ -155,9 +187,15 @@ def changed_files(api: RestApi, ctx: RunContext, pr_number: int) -> list[str]:
     Calls: GET /repos/{owner}/{repo}/pulls/{pull_number}/files
     """
     paths: list[str] = []
-    for page in api.pages(f"/repos/{ctx.repository}/pulls/{pr_number}/files", max_pages=MAX_FILE_PAGES):
-        paths.extend(str(f.get("filename")) for f in page if isinstance(f, dict) and f.get("filename"))
+    path = f"/repos/{ctx.repository}/pulls/{pr_number}/files"
+    for page in api.pages(path, read=read_files, max_pages=MAX_FILE_PAGES):
+        paths.extend(page)
     return paths
+
+
+def read_files(data: Any) -> list[str]:
+    """The `filename` of each changed file listed."""
+    return [name for name in (field_str(f, "filename") for f in objects(data, "the list of files")) if name]
 
 
 def pr_evidence(api: RestApi, ctx: RunContext) -> RunEvidence:

@@ -10,7 +10,9 @@ import contextlib
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from nexus_action.github.failure import GitHubCallError
+from nexus_action.github.answer import ignore, objects
+from nexus_action.github.deadline import DeadlinePassed
+from nexus_action.github.failure import CallFailure, GitHubCallError
 from nexus_action.github.port import RestApi
 from nexus_action.github.post import Post, oldest_first
 
@@ -39,21 +41,18 @@ class StickyComment:
         """
         ours = []
         path = f"/repos/{self.repository}/issues/{self.pr_number}/comments"
-        for page in self.api.pages(path, max_pages=MAX_COMMENT_PAGES):
-            for item in page if isinstance(page, list) else ():
-                post = Post.from_api(item)
-                if post.author == self.bot_login and self.is_report(post.body):
-                    ours.append(post)
+        for page in self.api.pages(path, read=Post.list_from_api, max_pages=MAX_COMMENT_PAGES):
+            ours += [post for post in page if post.author == self.bot_login and self.is_report(post.body)]
         return oldest_first(ours)
 
     def update(self, comment: Post, body: str) -> Post:
         """Calls: PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}"""
-        data = self.api.send("PATCH", f"/repos/{self.repository}/issues/comments/{comment.id}", {"body": body})
-        return Post.from_api(data)
+        path = f"/repos/{self.repository}/issues/comments/{comment.id}"
+        return self.api.send("PATCH", path, {"body": body}, read=Post.from_api)
 
     def delete(self, comment: Post) -> None:
         """Calls: DELETE /repos/{owner}/{repo}/issues/comments/{comment_id}"""
-        self.api.send("DELETE", f"/repos/{self.repository}/issues/comments/{comment.id}")
+        self.api.send("DELETE", f"/repos/{self.repository}/issues/comments/{comment.id}", read=ignore)
 
     def create(self, body: str, retries: int) -> Post:
         """Create the comment without ever posting it twice.
@@ -67,7 +66,7 @@ class StickyComment:
         path = f"/repos/{self.repository}/issues/{self.pr_number}/comments"
         for attempt in range(retries + 1):
             try:
-                created = Post.from_api(self.api.send("POST", path, {"body": body}))
+                created = self.api.send("POST", path, {"body": body}, read=Post.from_api)
                 break
             except GitHubCallError as err:
                 if err.failure.kind != "unavailable":
@@ -77,7 +76,7 @@ class StickyComment:
                     return found[0] if found[0].body == body else self.update(found[0], body)
                 if attempt == retries:
                     raise
-                self.api.ledger.sleep(_backoff(attempt, self.api))
+                _pause(self.api, _backoff(attempt, self.api), f"POST {path}")
         return self.settle_duplicates(created, body)
 
     def settle_duplicates(self, created: Post, body: str) -> Post:
@@ -106,6 +105,14 @@ class StickyComment:
             # Cannot delete: at least stop it being a second report (no marker, so never trusted or updated).
             with contextlib.suppress(GitHubCallError):
                 self.update(duplicate, f"Superseded by the NEXUS AutoFix report above: {keeper.url}")
+
+
+def _pause(api: RestApi, seconds: float, operation: str) -> None:
+    """Wait between our own attempts, under the run's deadline (past it: a failure of the call, not a wait)."""
+    try:
+        api.ledger.sleep(seconds)
+    except DeadlinePassed as exc:
+        raise GitHubCallError(CallFailure(operation, None, "deadline", str(exc))) from None
 
 
 def _backoff(attempt: int, api: RestApi) -> float:
@@ -152,7 +159,7 @@ class FallbackIssue:
         self.ensure_label()
         fields = {"title": self.title, "body": body, "labels": [self.label]}
         try:
-            return Post.from_api(self.api.send("POST", f"/repos/{self.repository}/issues", fields))
+            return self.api.send("POST", f"/repos/{self.repository}/issues", fields, read=Post.from_api)
         except GitHubCallError as err:
             if err.failure.kind != "unavailable":
                 raise
@@ -168,12 +175,12 @@ class FallbackIssue:
             change["state"] = state
             if state == "closed":
                 change["state_reason"] = "completed"
-        return Post.from_api(self.api.send("PATCH", f"/repos/{self.repository}/issues/{issue.number}", change))
+        return self.api.send("PATCH", f"/repos/{self.repository}/issues/{issue.number}", change, read=Post.from_api)
 
     def comment(self, issue: Post, body: str) -> Post:
         """Calls: POST /repos/{owner}/{repo}/issues/{issue_number}/comments"""
-        data = self.api.send("POST", f"/repos/{self.repository}/issues/{issue.number}/comments", {"body": body})
-        return Post.from_api(data)
+        path = f"/repos/{self.repository}/issues/{issue.number}/comments"
+        return self.api.send("POST", path, {"body": body}, read=Post.from_api)
 
 
 __all__ = ["FallbackIssue", "Post", "StickyComment", "ensure_label", "oldest_first"]
@@ -185,10 +192,13 @@ def labelled_issues(api: RestApi, repository: str, label: str) -> Iterator[Post]
     Calls: GET /repos/{owner}/{repo}/issues?labels={label}&state=all (paginated, at most MAX_ISSUE_PAGES)
     """
     params = {"labels": label, "state": "all", "sort": "created", "direction": "asc"}
-    for page in api.pages(f"/repos/{repository}/issues", params, max_pages=MAX_ISSUE_PAGES):
-        for item in page if isinstance(page, list) else ():
-            if not item.get("pull_request"):  # the issues endpoint also lists pull requests
-                yield Post.from_api(item)
+    for page in api.pages(f"/repos/{repository}/issues", params, read=issues_only, max_pages=MAX_ISSUE_PAGES):
+        yield from page
+
+
+def issues_only(data: Any) -> list[Post]:
+    """A page of the issues endpoint without its pull requests (it lists both)."""
+    return [Post.from_api(item) for item in objects(data, "the list of issues") if not item.get("pull_request")]
 
 
 def ensure_label(api: RestApi, repository: str, name: str, *, color: str, description: str) -> None:
@@ -197,8 +207,9 @@ def ensure_label(api: RestApi, repository: str, name: str, *, color: str, descri
     Calls: GET /repos/{owner}/{repo}/labels/{name}; POST /repos/{owner}/{repo}/labels when missing
     """
     try:
-        api.get(f"/repos/{repository}/labels/{name}")
+        api.get(f"/repos/{repository}/labels/{name}", read=ignore)
     except GitHubCallError as err:
         if err.failure.kind != "not-found":
             raise
-        api.send("POST", f"/repos/{repository}/labels", {"name": name, "color": color, "description": description})
+        label = {"name": name, "color": color, "description": description}
+        api.send("POST", f"/repos/{repository}/labels", label, read=ignore)
