@@ -13,8 +13,10 @@ Policy, and why:
 - 202 Accepted (Teams Workflows) is accepted but not confirmed: the flow runs later and may still fail.
 - Redirects are not followed: a webhook that redirects is misconfigured, and following would send the payload
   somewhere we were not told to.
-Every wait goes through the injected `sleep` (tests pass a recorder); every request has a timeout. The URL is
-a secret: nothing here puts it, or an exception text holding it, into the outcome.
+Every wait goes through the injected `sleep` (tests pass a recorder); every request has a timeout. All of it
+runs under the run's `Deadline`, shared with the GitHub client: past it the POST is not made (or a wait not
+waited, or a dripping answer not read further) and the outcome says NEXUS-DEADLINE. The URL is a secret:
+nothing here puts it, or an exception text holding it, into the outcome.
 """
 
 from __future__ import annotations
@@ -22,15 +24,15 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
 
+from nexus_action.github.deadline import DEFAULT_SECONDS, BoundedAdapter, Deadline, DeadlinePassed
 from nexus_action.notify.payloads import payload_bytes
 from nexus_action.notify.routes import redact_url
 from nexus_action.report.redact import redact_secrets
@@ -55,12 +57,16 @@ class WebhookOutcome:
     slept_seconds: float
     detail: str  # one line for the step summary, never holding the URL
     waits: tuple[float, ...] = ()
+    late: bool = False  # stopped by the run's deadline
 
     @property
     def error_code(self) -> str | None:
-        """NEXUS-WEBHOOK-REJECTED for a final 4xx, NEXUS-DELIVERY-FAILED for anything else not accepted."""
+        """NEXUS-WEBHOOK-REJECTED for a final 4xx, NEXUS-DEADLINE when time ran out, NEXUS-DELIVERY-FAILED for
+        anything else not accepted."""
         if self.accepted:
             return None
+        if self.late:
+            return "NEXUS-DEADLINE"
         if self.status is not None and 400 <= self.status < 500:
             return "NEXUS-WEBHOOK-REJECTED"
         return "NEXUS-DELIVERY-FAILED"
@@ -73,14 +79,15 @@ class _Journal:
     sleep: Callable[[float], None]
     max_wait: float
     jitter: Callable[[], float]
+    deadline: Deadline
     retries: int = 0
     waits: list[float] = field(default_factory=list)
     refused_wait: float | None = None
 
     def wait(self, seconds: float) -> None:
         if seconds > 0:
+            self.deadline.sleep(seconds, self.sleep)  # raises DeadlinePassed rather than wait past it
             self.waits.append(seconds)
-            self.sleep(seconds)
 
 
 class _JournaledRetry(Retry):
@@ -157,6 +164,7 @@ class WebhookSender:
         sleep: Callable[[float], None],
         session: requests.Session | None = None,
         jitter: Callable[[], float] = random.random,
+        deadline: Deadline | None = None,
     ) -> None:
         self.timeout = timeout
         self.retries = max(0, retries)
@@ -165,6 +173,7 @@ class WebhookSender:
         self.sleep = sleep
         self.session = session or requests.Session()
         self.jitter = jitter
+        self.deadline = deadline or Deadline(DEFAULT_SECONDS)
 
     def _retry(self, journal: _Journal) -> _JournaledRetry:
         retry = _JournaledRetry(
@@ -189,8 +198,10 @@ class WebhookSender:
 
     def post(self, url: str, payload: dict[str, Any]) -> WebhookOutcome:
         """POST `payload` as JSON to `url`. Never raises for HTTP or network failures: they are the outcome."""
-        journal = _Journal(sleep=self.sleep, max_wait=self.max_wait, jitter=self.jitter)
-        adapter = HTTPAdapter(max_retries=self._retry(journal))
+        journal = _Journal(sleep=self.sleep, max_wait=self.max_wait, jitter=self.jitter, deadline=self.deadline)
+        if self.deadline.passed:
+            return self._late(journal, f"{self.deadline.which} had passed; not sent")
+        adapter = BoundedAdapter(self.deadline, max_bytes=64 * 1024, max_retries=self._retry(journal))
         # Mounted for this exact URL only, so a caller's session keeps its own adapters for everything else.
         self.session.mount(url, adapter)
         secrets = (url, urlsplit(url).path) if urlsplit(url).path not in ("", "/") else (url,)
@@ -204,6 +215,8 @@ class WebhookSender:
             )
         except requests.RequestException as exc:
             return self._failure(exc, journal, secrets)
+        except DeadlinePassed as exc:
+            return self._late(journal, str(exc))
         finally:
             adapter.close()
             self.session.adapters.pop(url, None)
@@ -221,6 +234,12 @@ class WebhookSender:
             detail=detail,
             waits=tuple(journal.waits),
         )
+
+    def _late(self, journal: _Journal, why: str) -> WebhookOutcome:
+        attempts = journal.retries + (1 if journal.retries else 0)
+        detail = f"NEXUS-DEADLINE: {why}" + (f" after {attempts} attempts" if attempts > 1 else "")
+        outcome = self._outcome(journal, None, False, False, detail)
+        return replace(outcome, late=True, attempts=attempts)
 
     def _failure(self, exc: requests.RequestException, journal: _Journal, secrets: tuple[str, ...]) -> WebhookOutcome:
         root = _root_cause(exc)

@@ -128,14 +128,42 @@ def _dict(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
+# GitHub's ids are 64-bit. A longer number is not an id: refused rather than put into URLs and reports.
+MAX_ID = 2**63 - 1
+MAX_ID_DIGITS = len(str(MAX_ID))
+
+
+def _int(value: Any, name: str = "a number") -> int | None:
+    """A positive id or count: None when absent, null or empty; NEXUS-EVENT-INVALID when present but not one
+    (a boolean, a fraction, text, a negative number or a number beyond 64 bits)."""
+    if value is None or value == "":
         return None
-    if isinstance(value, int):
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        digits = value.strip()
+        if len(digits) <= MAX_ID_DIGITS and int(digits) <= MAX_ID:
+            return int(digits)
+    elif isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_ID:
         return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    return None
+    raise NexusError(
+        "NEXUS-EVENT-INVALID",
+        f"{name} must be a whole number from 0 to 2^63-1; got {_shown(value)}",
+        "Pass the webhook payload GitHub delivered (GITHUB_EVENT_PATH or --event).",
+    )
+
+
+def _env_int(value: str | None) -> int | None:
+    """A GITHUB_* number: the runner sets these, so anything else is left unset rather than refused."""
+    try:
+        return _int(value)
+    except NexusError:
+        return None
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return f"a number of {value.bit_length()} bits"
+    text = repr(value) if isinstance(value, str | bool | float | int) else f"a {type(value).__name__}"
+    return text if len(text) <= 40 else f"{text[:39]}… ({len(text):,} characters)"
 
 
 def _str(value: Any) -> str:
@@ -143,7 +171,8 @@ def _str(value: Any) -> str:
 
 
 def _pr_numbers(items: Any) -> tuple[int, ...]:
-    numbers = (_int(_dict(item).get("number")) for item in (items if isinstance(items, list) else []))
+    listed = items if isinstance(items, list) else []
+    numbers = (_int(_dict(item).get("number"), "pull_requests[].number") for item in listed)
     return tuple(n for n in numbers if n is not None)
 
 
@@ -176,8 +205,8 @@ def _from_workflow_run(p: Mapping[str, Any], base: dict[str, Any]) -> None:
     run_repo = _str(_dict(run.get("repository")).get("full_name")) or base["repository"]
     base.update(
         # The run we report on is the one that triggered us, not this reporting workflow's own run.
-        run_id=_int(run.get("id")),
-        run_attempt=_int(run.get("run_attempt")) or 1,
+        run_id=_int(run.get("id"), "workflow_run.id"),
+        run_attempt=_int(run.get("run_attempt"), "workflow_run.run_attempt") or 1,
         run_conclusion=_conclusion(run),
         workflow=_str(run.get("name")) or _str(_dict(p.get("workflow")).get("name")) or base["workflow"],
         head_sha=_sha(run.get("head_sha")) or base["head_sha"],
@@ -196,12 +225,12 @@ def _from_workflow_job(p: Mapping[str, Any], base: dict[str, Any]) -> None:
     if not job:
         raise _invalid("workflow_job", "workflow_job")
     base.update(
-        run_id=_int(job.get("run_id")) or base["run_id"],
-        run_attempt=_int(job.get("run_attempt")) or base["run_attempt"],
+        run_id=_int(job.get("run_id"), "workflow_job.run_id") or base["run_id"],
+        run_attempt=_int(job.get("run_attempt"), "workflow_job.run_attempt") or base["run_attempt"],
         run_conclusion=_conclusion(job),
         workflow=_str(job.get("workflow_name")) or base["workflow"],
         job=_str(job.get("name")) or base["job"],
-        job_id=_int(job.get("id")),
+        job_id=_int(job.get("id"), "workflow_job.id"),
         head_sha=_sha(job.get("head_sha")) or base["head_sha"],
         head_branch=_str(job.get("head_branch")) or base["head_branch"],
         html_url=_str(job.get("html_url")),
@@ -227,12 +256,12 @@ def _from_check(p: Mapping[str, Any], base: dict[str, Any], key: str) -> None:
 
 
 def _repo_id(pr: Any, side: str) -> int | None:
-    return _int(_dict(_dict(_dict(pr).get(side)).get("repo")).get("id"))
+    return _int(_dict(_dict(_dict(pr).get(side)).get("repo")).get("id"), f"pull_requests[].{side}.repo.id")
 
 
 def _from_pull_request(p: Mapping[str, Any], base: dict[str, Any]) -> None:
     pr = _dict(p.get("pull_request"))
-    number = _int(pr.get("number")) or _int(p.get("number"))
+    number = _int(pr.get("number"), "pull_request.number") or _int(p.get("number"), "number")
     if number is None:
         raise _invalid(base["event_name"], "pull_request.number")
     head, pr_base = _dict(pr.get("head")), _dict(pr.get("base"))
@@ -263,7 +292,7 @@ def _from_push(p: Mapping[str, Any], base: dict[str, Any]) -> None:
 
 def _from_issue_comment(p: Mapping[str, Any], base: dict[str, Any]) -> None:
     issue, comment = _dict(p.get("issue")), _dict(p.get("comment"))
-    number, comment_id = _int(issue.get("number")), _int(comment.get("id"))
+    number, comment_id = _int(issue.get("number"), "issue.number"), _int(comment.get("id"), "comment.id")
     if number is None or comment_id is None:
         raise _invalid("issue_comment", "issue.number and comment.id")
     # Only a PR's conversation carries issue.pull_request; plain issues have no such key.
@@ -291,8 +320,20 @@ def _from_workflow_dispatch(p: Mapping[str, Any], base: dict[str, Any]) -> None:
     base.update(
         ref=ref,
         head_branch=_branch_from_ref(ref) or base["head_branch"],
-        inputs={str(k): v if isinstance(v, str) else json.dumps(v) for k, v in inputs.items()},
+        inputs={str(k): v if isinstance(v, str) else _input_text(k, v) for k, v in inputs.items()},
     )
+
+
+def _input_text(name: Any, value: Any) -> str:
+    """A workflow_dispatch input that is not text, as JSON (GitHub sends strings; a hand-made file may not)."""
+    try:
+        return json.dumps(value)
+    except (ValueError, TypeError, RecursionError):  # an integer beyond 4,300 digits, a cycle, deep nesting
+        raise NexusError(
+            "NEXUS-EVENT-INVALID",
+            f"workflow_dispatch input {str(name)[:40]!r} is not a value GitHub sends",
+            "Pass the webhook payload GitHub delivered (GITHUB_EVENT_PATH or --event).",
+        ) from None
 
 
 def _invalid(event: str, what: str) -> NexusError:
@@ -340,8 +381,8 @@ def parse_context(env: Mapping[str, str], payload: Mapping[str, Any]) -> RunCont
         repository=repository,
         server_url=(env.get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/"),
         api_url=(env.get("GITHUB_API_URL") or "https://api.github.com").rstrip("/"),
-        run_id=_int(env.get("GITHUB_RUN_ID")),
-        run_attempt=_int(env.get("GITHUB_RUN_ATTEMPT")) or 1,
+        run_id=_env_int(env.get("GITHUB_RUN_ID")),
+        run_attempt=_env_int(env.get("GITHUB_RUN_ATTEMPT")) or 1,
         workflow=env.get("GITHUB_WORKFLOW", ""),
         job=env.get("GITHUB_JOB", ""),
         head_sha=env.get("GITHUB_SHA", "").strip(),
