@@ -198,13 +198,16 @@ class ActionHarness:
         return {name: self._substitute(spec["value"]) for name, spec in ACTION["outputs"].items()}
 
 
-def _fixture_inputs(name: str) -> dict[str, str]:
-    fixture = json.loads((SMOKE / name / "fixture.json").read_text(encoding="utf-8"))
+def _fixture_inputs(name: str, tmp_path: Path) -> dict[str, str]:
+    """The smoke workflow's inputs; the fixture sits in the workspace, where actions/checkout puts it there."""
+    folder = tmp_path / "workspace" / "tests" / "data" / "smoke" / name
+    shutil.copytree(SMOKE / name, folder)
+    fixture = json.loads((folder / "fixture.json").read_text(encoding="utf-8"))
     inputs = {
         "dry-run": "true",
         "event-name": fixture["event_name"],
-        "event-path": str(SMOKE / name / fixture["event"]),
-        "log-path": str(SMOKE / name / fixture["log_path"]),
+        "event-path": str(folder / fixture["event"]),
+        "log-path": str(folder / fixture["log_path"]),
         "webhook-enabled": "true",
         "webhook-url": "https://hooks.example.invalid/nexus-harness",
         "webhook-format": "slack_blocks",
@@ -223,7 +226,7 @@ def _failure(runs: list[StepRun]) -> str:
 
 @pytest.mark.parametrize("fixture", ["rust-clippy-pr", "go-fork-workflow-run"])
 def test_dry_run_sets_every_output_and_writes_the_report(tmp_path: Path, fixture: str) -> None:
-    inputs = _fixture_inputs(fixture)
+    inputs = _fixture_inputs(fixture, tmp_path)
     harness = ActionHarness(tmp_path, inputs, {"NEXUS_AUTOFIX_PYTHON": sys.executable}, event_name="workflow_dispatch")
     runs = harness.run()
     assert all(r.returncode == 0 for r in runs), _failure(runs)
@@ -236,8 +239,35 @@ def test_dry_run_sets_every_output_and_writes_the_report(tmp_path: Path, fixture
     assert FAKE_TOKEN not in "".join(p.read_text(errors="replace") for p in tmp_path.rglob("*") if p.is_file())
 
 
+def test_a_log_symlinked_out_of_the_workspace_is_refused_unless_allowed(tmp_path: Path) -> None:
+    secret = tmp_path / "elsewhere" / "credentials.txt"
+    secret.parent.mkdir()
+    secret.write_text("error: the line an attacker wants posted\n", encoding="utf-8")
+    inputs = _fixture_inputs("rust-clippy-pr", tmp_path)
+    folder = Path(inputs["log-path"]).parent if Path(inputs["log-path"]).is_file() else Path(inputs["log-path"])
+    logs = tmp_path / "workspace" / "logs"
+    shutil.copytree(folder, logs)
+    (logs / "innocent.log").symlink_to(secret)
+    env = {"NEXUS_AUTOFIX_PYTHON": sys.executable}
+    harness = ActionHarness(tmp_path, {**inputs, "log-path": str(logs)}, env, event_name="workflow_dispatch")
+    runs = harness.run()
+    assert runs[-1].returncode == 2, _failure(runs)
+    assert "NEXUS-LOG-PATH-OUTSIDE" in runs[-1].stderr
+    assert "innocent.log" in runs[-1].stderr
+    assert "attacker" not in harness.summary.read_text(encoding="utf-8")
+
+    allowed = tmp_path / "allowed"
+    allowed.mkdir()
+    inputs = _fixture_inputs("rust-clippy-pr", allowed)
+    harness = ActionHarness(
+        allowed, {**inputs, "log-path": str(logs), "allow-outside-logs": "true"}, env, event_name="workflow_dispatch"
+    )
+    runs = harness.run()
+    assert runs[-1].returncode == 0, _failure(runs)  # logs/ is outside *this* workspace, and that is allowed
+
+
 def test_dry_run_writes_the_chosen_webhook_payload(tmp_path: Path) -> None:
-    inputs = _fixture_inputs("rust-clippy-pr")
+    inputs = _fixture_inputs("rust-clippy-pr", tmp_path)
     harness = ActionHarness(tmp_path, inputs, {"NEXUS_AUTOFIX_PYTHON": sys.executable})
     runs = harness.run()
     assert runs[-1].returncode == 0, _failure(runs)
@@ -248,7 +278,7 @@ def test_dry_run_writes_the_chosen_webhook_payload(tmp_path: Path) -> None:
 
 
 def test_a_bad_input_value_fails_with_the_config_error(tmp_path: Path) -> None:
-    inputs = _fixture_inputs("rust-clippy-pr")
+    inputs = _fixture_inputs("rust-clippy-pr", tmp_path)
     harness = ActionHarness(tmp_path, {**inputs, "webhook-format": "slack"}, {"NEXUS_AUTOFIX_PYTHON": sys.executable})
     runs = harness.run()
     assert runs[-1].name == "Run NEXUS AutoFix"
@@ -477,7 +507,7 @@ def test_warm_start_reuses_a_restored_venv_without_running_pip(tmp_path: Path) -
     (venv / "bin" / "python").symlink_to(sys.executable)
     (venv / ".nexus-lock-sha256").write_text(lock_hash, encoding="utf-8")
     env = {"PATH": _stand_in_path(tmp_path), "REAL_PYTHON": sys.executable, "RECORD_DIR": str(tmp_path)}
-    inputs = _fixture_inputs("rust-clippy-pr")
+    inputs = _fixture_inputs("rust-clippy-pr", tmp_path)
     harness = ActionHarness(tmp_path, inputs, env, action_path=action)
     runs = harness.run()
     assert runs[-1].returncode == 0, _failure(runs)

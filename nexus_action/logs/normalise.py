@@ -39,6 +39,10 @@ _CARET_RED = re.compile(rb"\^\[\[(?:[\d;]*;)?(?:31|91)(?:;[\d;]*)?m")
 _COMMAND = re.compile(r"^##\[(?P<cmd>[a-z]+)\](?P<rest>.*)$")
 _WORKFLOW_COMMAND = re.compile(r"^::(?P<cmd>error|warning|notice)(?: (?P<props>[^:]*))?::(?P<message>.*)$")
 _ZIP_STEP = re.compile(r"^(?:.*/)?(?P<n>\d+)_(?P<name>.+)\.txt$")
+# Bidirectional controls (Arabic letter mark, LRM/RLM, the embeddings and overrides, the isolates): invisible,
+# they reorder what a reader sees ("Trojan Source"), so a log line cannot show one thing and say another.
+BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_NO_BIDI = str.maketrans(dict.fromkeys(BIDI_CONTROLS))
 # Red or bright-red foreground (SGR 31 / 91, alone or among other attributes): tools colour their errors red.
 _RED = re.compile(rb"\x1b\[(?:[\d;]*;)?(?:31|91)(?:;[\d;]*)?m")
 # Travis starts each command with `travis_time:start:<id>\r\x1b[0K$ <command>`: the command is the step.
@@ -77,6 +81,8 @@ def clean_text(raw: Buffer) -> str:
         # Progress bars redraw with bare \r: keep what the terminal finally shows.
         shown = [part for part in text.split("\r") if part.strip()]
         text = _TIMESTAMP.sub("", shown[-1], count=1) if shown else ""
+    if not text.isascii():
+        text = text.translate(_NO_BIDI)
     return text[:MAX_TEXT_CHARS]
 
 

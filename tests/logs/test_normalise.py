@@ -176,3 +176,11 @@ def test_travis_commands_become_steps_and_red_text_is_flagged() -> None:
     assert by_number[3].red
     assert by_number[4].step == "$ make test"
     assert not by_number[4].red
+
+
+@pytest.mark.parametrize("control", list("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
+def test_bidi_controls_never_reach_a_line(control: str) -> None:
+    raw = f"2026-01-01T00:00:00.0000000Z error: ok{control}elif access_level != 'user'{control} \u00e9\n".encode()
+    lines = list(scan_lines(io.BytesIO(raw), [b"error"]))
+    assert lines[0].text == "error: okelif access_level != 'user' \u00e9"
+    assert clean_text(f"a{control}b".encode()) == "ab"
