@@ -174,8 +174,8 @@ OPTIONS: tuple[Option, ...] = (
         "float",
         120.0,
         "Network time the whole run may take (every GitHub call, retry, rate-limit wait, log download and "
-        "webhook), in seconds; past it the remaining channels are skipped (NEXUS-DEADLINE) and the step summary "
-        "still gets the report.",
+        "webhook), in seconds; one request may take a quarter of it. Past it the remaining channels are skipped "
+        "(NEXUS-DEADLINE) and the step summary still gets the report.",
         input="deadline",
         env=("AUTOFIX_DEADLINE_SECONDS",),
         minimum=1,

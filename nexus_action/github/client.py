@@ -177,7 +177,7 @@ class GitHubApi:
 
         The API answers 302 with a short-lived signed URL on another host (blob storage on github.com),
         which PyGithub refuses to follow; it is fetched with a plain session, without the token, under
-        the same retry policy and within one download's share of the deadline. Only the first request is
+        the same retry policy and within one request's share of the deadline. Only the first request is
         a GitHub API call.
 
         Calls: GET {path} (302), then GET <Location>
@@ -189,12 +189,11 @@ class GitHubApi:
         return self._fetch(f"GET {path} (storage)", location)
 
     def _fetch(self, operation: str, url: str) -> bytes:
-        limit = self.deadline.part()
         try:
-            limit.check(operation)
-            with self._storage.get(url, stream=True, timeout=limit.timeout(self.timeout)) as response:
+            with self._storage.get(url, stream=True, timeout=self.deadline.timeout(self.timeout)) as response:
                 response.raise_for_status()
                 # Keep the head: line numbers must stay true. 64 MiB is far beyond any log worth reading.
+                limit = self.deadline.part()
                 return read_within(response.raw, limit, limit=MAX_LOG_BYTES, read_timeout=self.timeout)
         except (GithubException, requests.RequestException, DeadlinePassed) as exc:
             # The retry policy raises GithubException; a dripping body raises DeadlinePassed.

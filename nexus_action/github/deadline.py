@@ -5,8 +5,8 @@ never trips a 15 s read timeout, and rate-limit waits and retries each stay unde
 up to minutes. So a run gets one `Deadline` (setting `deadline`, default 120 s), shared by the GitHub client
 and the webhook sender: every request, retry, wait and body read checks it, and once it has passed they raise
 `DeadlinePassed`, which the client reports as NEXUS-DEADLINE so the remaining channels are skipped and the
-step summary is still written. A download also has its own, shorter limit (`Deadline.part`), so one
-dripping log cannot eat the time the delivery needs.
+step summary is still written. Each request (an API answer or a log download) also has its own, shorter limit
+(`Deadline.part`, a quarter of the run's), so one dripping answer cannot eat the time the other channels need.
 
 The clock is injected (`time.monotonic` in the CLI) and is the only measure of time spent: a test that injects
 a sleep which does not really sleep passes a clock that its sleep moves forward.
@@ -24,8 +24,8 @@ from urllib3 import HTTPResponse
 from urllib3.exceptions import ProtocolError, ReadTimeoutError
 
 DEFAULT_SECONDS = 120.0
-# A single download gets at most this share of the run's deadline (and never more than what is left).
-DOWNLOAD_SHARE = 0.25
+# A single request or download gets at most this share of the run's deadline (never more than what is left).
+REQUEST_SHARE = 0.25
 READ_CHUNK = 64 * 1024
 
 
@@ -83,10 +83,10 @@ class Deadline:
         if seconds > 0:
             sleep_fn(seconds)
 
-    def part(self, share: float = DOWNLOAD_SHARE) -> Deadline:
-        """A shorter deadline inside this one (one download's share of it)."""
+    def part(self, share: float = REQUEST_SHARE) -> Deadline:
+        """A shorter deadline inside this one, starting now (one request's share of it)."""
         seconds = self.seconds * share
-        return Deadline(seconds, clock=self.clock, what=f"the {seconds:g} s limit of one download", parent=self)
+        return Deadline(seconds, clock=self.clock, what=f"the {seconds:g} s limit of one request", parent=self)
 
     def timeout(self, timeout: float | tuple[float, float] | None) -> float | tuple[float, float]:
         """A request timeout no longer than what is left (requests takes a number or a (connect, read) pair)."""
@@ -142,7 +142,8 @@ def _read_timeout(timeout: Any) -> float:
 
 class BoundedAdapter(HTTPAdapter):
     """requests' HTTPAdapter under a Deadline: no request starts after it, timeouts never reach past it, and a
-    body is read within it (see `read_within`). Retries stay urllib3's, under the Retry object given."""
+    body is read within it and within one request's share of it (see `read_within`). Retries stay urllib3's,
+    under the Retry object given. A streamed body (stream=True) is the caller's to read within a deadline."""
 
     def __init__(self, deadline: Deadline, *, max_bytes: int = 64 * 1024 * 1024, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -155,8 +156,11 @@ class BoundedAdapter(HTTPAdapter):
         response = super().send(request, stream=True, timeout=bounded, **kw)
         if stream:
             return response
+        # The body's own share starts when its headers are in: retries and their waits before it are bounded by
+        # the run's deadline alone.
+        limit = self.deadline.part()
         try:
-            body = read_within(response.raw, self.deadline, limit=self.max_bytes, read_timeout=_read_timeout(bounded))
+            body = read_within(response.raw, limit, limit=self.max_bytes, read_timeout=_read_timeout(bounded))
         except BaseException:
             response.close()
             raise

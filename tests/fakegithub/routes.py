@@ -163,8 +163,15 @@ def create_label(app: FakeGitHub, _q: dict[str, str], body: Any) -> Answer:
     return 201, {}, label
 
 
+def webhook(app: FakeGitHub, _q: dict[str, str], body: Any, _name: str) -> Answer:
+    """A webhook receiver (Slack answers `ok` as text), so a live run's last channel can land somewhere."""
+    app.hooks.append(body)
+    return 200, {"Content-Type": "text/plain"}, b"ok"
+
+
 R = "/repos/{repo}"
 ROUTES = (
+    ("POST", r"/_hooks/(\w+)", webhook),
     ("GET", R + r"/actions/runs/(\d+)/jobs", list_jobs),
     ("GET", R + r"/actions/workflows/([^/]+)/runs", workflow_runs),
     ("GET", R + r"/actions/jobs/(\d+)/logs", job_logs),

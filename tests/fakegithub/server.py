@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ class Fault:
     body: Any = None
     times: int = -1
     transport: str | None = None  # "timeout" (after the server handled it) | "reset" (before)
+    # Seconds between bytes: the route answers as usual, but its body arrives one byte at a time.
+    drip: float | None = None
     hits: int = 0
 
     def matches(self, method: str, path: str) -> bool:
@@ -65,6 +68,7 @@ class FakeGitHub:
     commit_pulls: dict[str, list[int]] = field(default_factory=dict)
     locked: set[int] = field(default_factory=set)
     faults: list[Fault] = field(default_factory=list)
+    hooks: list[Any] = field(default_factory=list)  # payloads POSTed to /_hooks/... (a webhook receiver)
     seen: list[tuple[str, str]] = field(default_factory=list)  # (method, path) of every request answered
     with_token: list[str] = field(default_factory=list)  # paths of requests that carried an Authorization header
     # Called after a comment is created: lets a scenario play "another run created one at the same moment".
@@ -165,13 +169,21 @@ class FakeGitHub:
                 status, headers, body = app.handle(self.command, self.path, raw)
                 data = body if isinstance(body, bytes) else (b"" if body is None else json.dumps(body).encode())
                 self.send_response(status)
-                if not isinstance(body, bytes):
+                if not isinstance(body, bytes) and "Content-Type" not in headers:
                     self.send_header("Content-Type", "application/json; charset=utf-8")
                 for k, v in headers.items():
                     self.send_header(k, v)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                drip = app.drip_for(self.command, urlsplit(self.path).path)
+                if drip is None:
+                    self.wfile.write(data)
+                    return
+                self.wfile.flush()
+                for byte in data:  # until the client gives up (then the write fails and the thread ends)
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(drip)
 
             do_GET = do_POST = do_PATCH = do_DELETE = _serve
 
@@ -188,8 +200,16 @@ class FakeGitHub:
 
     def fault_for(self, method: str, path: str, transport: bool) -> Fault | None:
         for fault in self.faults:
-            if fault.matches(method, path) and (fault.transport is not None) == transport:
+            if fault.drip is None and fault.matches(method, path) and (fault.transport is not None) == transport:
                 return fault
+        return None
+
+    def drip_for(self, method: str, target_path: str) -> float | None:
+        path = target_path[len(self.prefix) :] if self.prefix and target_path.startswith(self.prefix) else target_path
+        for fault in self.faults:
+            if fault.drip is not None and fault.matches(method, path):
+                fault.use()
+                return fault.drip
         return None
 
     def handle(self, method: str, target: str, raw: bytes) -> Answer:

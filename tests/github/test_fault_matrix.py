@@ -12,10 +12,13 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from nexus_action.github.client import GitHubCallError
+from tests.fakegithub.cli_run import CLI_SCENARIOS, CliResult, run_report
+from tests.fakegithub.faults import at, fault_kinds
 from tests.fakegithub.scenarios import BOT, SCENARIOS, ChainResult, is_report, run_chain
 from tests.fakegithub.server import FakeGitHub, Fault
 from tests.fakegithub.transport import transport_faults
@@ -218,3 +221,91 @@ def test_every_channel_failing_still_keeps_the_report(app: FakeGitHub) -> None:
     assert all(a.code == "NEXUS-TOKEN-FORBIDDEN" for a in outcome.attempts)
     assert "NEXUS-TOKEN-FORBIDDEN" in outcome.summary_md()
     assert outcome.outputs()["delivered-via"] == "summary-only"
+
+
+# --- The same faults seen from the command line: what a user of the Action gets -----------------------------
+#
+# Every GitHub call `report` makes x every fault, through `nexus_action.cli.main` with GITHUB_API_URL at the
+# stand-in: exit 0 (fail-on-error is off by default), the full report in the step
+# summary and the --out folder, delivered somewhere or the summary says why not, no green claim for a failed
+# run, never NEXUS-INTERNAL, and within the deadline. Real time: waits and drips are not faked here.
+
+CLI_DEADLINE = 3.0
+# Importing, classifying and rendering take CPU time outside the network deadline; on a loaded machine, this much.
+CLI_OVERHEAD = 2.0
+CLI_FAULTS = fault_kinds()
+CLI_CALLS = [
+    ("repeat_failure", "GET", R + r"/actions/runs/\d+/jobs"),
+    ("repeat_failure", "GET", R + r"/actions/jobs/\d+/logs"),
+    ("repeat_failure", "GET", r"/_blobs/logs/\d+"),
+    ("repeat_failure", "GET", R + r"/pulls/7/files"),
+    ("repeat_failure", "GET", R + r"/issues/7/comments"),
+    ("repeat_failure", "PATCH", R + r"/issues/comments/\d+"),
+    ("first_failure", "POST", R + r"/issues/7/comments"),
+    ("locked_conversation", "GET", R + r"/issues"),
+    ("locked_conversation", "GET", R + r"/labels/[^/]+"),
+    ("locked_conversation", "POST", R + r"/labels"),
+    ("locked_conversation", "POST", R + r"/issues"),
+    ("fork_pr_workflow_run", "GET", R + r"/commits/[0-9a-f]+/pulls"),
+    ("fork_pr_workflow_run", "GET", R + r"/check-runs/\d+/annotations"),
+]
+GREEN_CLAIMS = ("Recovered", "All jobs pass", "all jobs pass")
+REPORT_HEADING = "### NEXUS AutoFix"
+JOBS = R + r"/actions/runs/\d+/jobs"
+FIGURES: list[tuple[str, float, bool]] = []  # (cell, seconds, passed)
+
+
+@pytest.fixture(scope="module")
+def figures() -> Iterator[list[tuple[str, float, bool]]]:
+    yield FIGURES
+    if FIGURES:
+        worst = max(FIGURES, key=lambda f: f[1])
+        passed = sum(1 for f in FIGURES if f[2])
+        print(
+            f"\nCLI fault matrix: {len(FIGURES)} cells, {passed} passed; worst wall time {worst[1]:.2f} s "
+            f"({worst[0]}) with a {CLI_DEADLINE:g} s deadline"
+        )
+
+
+def _jobs_listed(app: FakeGitHub, faulty: str) -> bool:
+    return faulty != JOBS and hits(app, "GET", JOBS) > 0
+
+
+def _delivered_or_explained(result: CliResult) -> bool:
+    via = re.search(r"^delivered-via<<\w+\n(.*?)\n", result.outputs, re.MULTILINE)
+    if via and via.group(1) in ("comment", "issue", "webhook"):
+        return True
+    return "### Delivery" in result.summary and "NEXUS-" in result.summary
+
+
+@pytest.mark.parametrize("fault", list(CLI_FAULTS))
+@pytest.mark.parametrize("call", CLI_CALLS, ids=[f"{c[1]} {c[2].removeprefix(R)}" for c in CLI_CALLS])
+def test_cli_fault_matrix(
+    app: FakeGitHub, tmp_path: Path, fault: str, call: tuple[str, str, str], figures: list[tuple[str, float, bool]]
+) -> None:
+    scenario_name, method, path = call
+    scenario = CLI_SCENARIOS[scenario_name]
+    cell = f"{method} {path.removeprefix(R)} x {fault}"
+    passed = False
+    try:
+        with transport_faults(app):
+            result = run_report(
+                app, scenario, tmp_path, deadline=CLI_DEADLINE, faults=[at(CLI_FAULTS[fault], method, path)]
+            )
+        assert "NEXUS-INTERNAL" not in result.stderr + result.summary, result.stderr
+        assert result.code == 0, result.stderr
+        # The full report, in the step summary and in the --out folder; once the jobs were listed, it names the
+        # failed job (before that, what is known: the run, and why the jobs could not be listed).
+        assert REPORT_HEADING in result.summary, result.summary
+        assert REPORT_HEADING in result.out_file("summary.md")
+        assert result.out_file("comment.md")
+        if _jobs_listed(app, path):
+            assert scenario.job in result.summary
+            assert scenario.job in result.out_file("summary.md")
+        assert _delivered_or_explained(result), result.summary
+        for text in (result.summary, result.out_file("comment.md"), result.out_file("issue.md")):
+            assert not any(claim in text for claim in GREEN_CLAIMS)
+        assert result.seconds < CLI_DEADLINE + CLI_OVERHEAD, f"{result.seconds:.2f} s"
+        passed = True
+    finally:
+        figures.append((cell, result.seconds if "result" in locals() else 0.0, passed))
