@@ -10,6 +10,7 @@ request and response against GitHub's published REST description so the stand-in
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -179,11 +180,18 @@ class FakeGitHub:
                 if drip is None:
                     self.wfile.write(data)
                     return
-                self.wfile.flush()
-                for byte in data:  # until the client gives up (then the write fails and the thread ends)
-                    self.wfile.write(bytes([byte]))
+                try:
                     self.wfile.flush()
-                    time.sleep(drip)
+                    for byte in data:  # until the client gives up (then the write fails and the thread ends)
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(drip)
+                except OSError:
+                    self.close_connection = True
+
+            def finish(self) -> None:
+                with contextlib.suppress(OSError):  # a client that gave up on a dripping answer
+                    super().finish()
 
             do_GET = do_POST = do_PATCH = do_DELETE = _serve
 

@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from nexus_action.github.deadline import Deadline
 from nexus_action.notify.send import WebhookOutcome, WebhookSender
 
 PAYLOAD = {"text": "CI failed", "blocks": []}
@@ -242,3 +243,46 @@ def test_503_with_retry_after_is_honoured_like_429(receiver: Receiver) -> None:
     outcome, sleep = post(receiver, Answer(503, "", {"Retry-After": "3"}), Answer(204))
     assert (outcome.status, outcome.accepted, outcome.confirmed) == (204, True, True)
     assert sleep.calls == [3]
+
+
+class FakeClock:
+    """A monotonic clock that the recorded sleeps move forward, so waits count against the deadline."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_past_the_deadline_nothing_is_sent(receiver: Receiver) -> None:
+    clock = FakeClock()
+    deadline = Deadline(5, clock=clock)
+    clock.now = 6
+    outcome = sender(SleepRecorder(), deadline=deadline).post(receiver.url(), PAYLOAD)
+    assert not outcome.accepted
+    assert outcome.error_code == "NEXUS-DEADLINE"
+    assert "deadline" in outcome.detail
+    assert receiver.received == []
+
+
+def test_a_retry_after_beyond_the_deadline_is_not_waited(receiver: Receiver) -> None:
+    clock = FakeClock()
+    sleep = SleepRecorder()
+    receiver.script.append(Answer(429, "slow down", {"Retry-After": "30"}))
+    outcome = sender(sleep, deadline=Deadline(5, clock=clock)).post(receiver.url(), PAYLOAD)
+    assert outcome.error_code == "NEXUS-DEADLINE"
+    assert sleep.calls == []  # 30 s fits max-wait (60 s) but not the 5 s left
+    assert len(receiver.received) == 1
+
+
+def test_waits_inside_the_deadline_are_made_and_counted(receiver: Receiver) -> None:
+    clock = FakeClock()
+    receiver.script += [Answer(503, "busy", {"Retry-After": "2"}), Answer(200, "ok")]
+    outcome = sender(clock.sleep, deadline=Deadline(5, clock=clock)).post(receiver.url(), PAYLOAD)  # type: ignore[arg-type]
+    assert outcome.accepted
+    assert outcome.waits == (2.0,)
+    assert clock.now == 2.0
