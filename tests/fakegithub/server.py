@@ -189,8 +189,13 @@ class FakeGitHub:
                 except OSError:
                     self.close_connection = True
 
+            # A client that gave up on a dripping answer has closed the socket: nothing left to write to.
+            def handle(self) -> None:
+                with contextlib.suppress(OSError):
+                    super().handle()
+
             def finish(self) -> None:
-                with contextlib.suppress(OSError):  # a client that gave up on a dripping answer
+                with contextlib.suppress(OSError):
                     super().finish()
 
             do_GET = do_POST = do_PATCH = do_DELETE = _serve
