@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from nexus_action.config.settings import Settings
 from nexus_action.delivery import Alert, AlertResult
+from nexus_action.github.deadline import Deadline
 from nexus_action.github.failure import CallFailure, GitHubCallError
 from nexus_action.github.ledger import CallLedger
 from nexus_action.github.port import RestApi
@@ -71,12 +72,14 @@ class UnreachableGitHub:
 
 
 def live_channels(settings: Settings, ctx: RunContext, *, sleep: Callable[[float], None]) -> Channels:
+    # One deadline for the run's network time, shared by GitHub and the webhook: starts now, before any call.
+    deadline = Deadline(settings.deadline_seconds)
     if not settings.github_token:
         api: RestApi = UnreachableGitHub()
     else:
         from nexus_action.github.client import connect
 
-        api = connect(settings, ctx.api_url, sleep=sleep, clock=time.time, random_fn=random.random)
+        api = connect(settings, ctx.api_url, sleep=sleep, clock=time.time, random_fn=random.random, deadline=deadline)
     alert = None
     if settings.webhook_configured:
         from nexus_action.notify.send import WebhookSender
@@ -87,6 +90,7 @@ def live_channels(settings: Settings, ctx: RunContext, *, sleep: Callable[[float
             respect_retry_after=settings.respect_retry_after,
             max_wait=settings.max_wait_seconds,
             sleep=sleep,
+            deadline=deadline,
         )
         alert = webhook_alert(settings, sender)
     return Channels(api=api, alert=alert, dry_run=False)

@@ -23,7 +23,8 @@ from github.Requester import HTTPRequestsConnectionClass, HTTPSRequestsConnectio
 
 from nexus_action.config.settings import Settings
 from nexus_action.github.answer import BadAnswer, decode, ignore
-from nexus_action.github.deadline import BoundedAdapter, Deadline, DeadlinePassed, read_within
+from nexus_action.github.bounded import BoundedAdapter, read_within
+from nexus_action.github.deadline import Deadline, DeadlinePassed
 from nexus_action.github.failure import CallFailure, GitHubCallError
 from nexus_action.github.ledger import CallLedger
 from nexus_action.github.policy import NexusRetry, rate_limit_wait

@@ -32,7 +32,8 @@ import requests
 from urllib3.exceptions import MaxRetryError, ResponseError
 from urllib3.util.retry import Retry
 
-from nexus_action.github.deadline import DEFAULT_SECONDS, BoundedAdapter, Deadline, DeadlinePassed
+from nexus_action.github.bounded import BoundedAdapter
+from nexus_action.github.deadline import DEFAULT_SECONDS, Deadline, DeadlinePassed
 from nexus_action.notify.payloads import payload_bytes
 from nexus_action.notify.routes import redact_url
 from nexus_action.report.redact import redact_secrets
