@@ -126,9 +126,12 @@ def field_obj(obj: Mapping[str, Any], key: str) -> dict[str, Any]:
     return {} if value is None else as_object(value, f"field {key!r}")
 
 
-def field_list(obj: Mapping[str, Any], key: str) -> list[Any]:
-    """An optional list field (`jobs`, `steps` ...): [] when absent or null."""
+def field_list(obj: Mapping[str, Any], key: str, *, required: bool = False) -> list[Any]:
+    """A list field (`steps` ...): [] when absent or null, unless `required` (then BadAnswer: a jobs list
+    without its `jobs` is not "no jobs")."""
     value = obj.get(key)
+    if value is None and required:
+        raise BadAnswer(f"field {key!r} is missing")
     return [] if value is None else as_list(value, f"field {key!r}")
 
 

@@ -76,7 +76,7 @@ def read_job(data: Any) -> dict[str, Any]:
 
 def read_jobs_page(data: Any) -> list[dict[str, Any]]:
     """A page of GET .../runs/{run_id}/jobs: `{"total_count": n, "jobs": [...]}`."""
-    return [read_job(job) for job in field_list(as_object(data, "the jobs list"), "jobs")]
+    return [read_job(job) for job in field_list(as_object(data, "the jobs list"), "jobs", required=True)]
 
 
 def _failing_step(job: Mapping[str, Any]) -> tuple[str | None, int | None]:

@@ -83,7 +83,7 @@ def test_a_post_needs_a_numeric_id_and_text_fields() -> None:
 def test_the_jobs_page_checks_every_job_and_step() -> None:
     page = {"jobs": [{"id": 1, "name": "a", "steps": [{"name": "s", "number": 2, "conclusion": "failure"}]}]}
     assert read_jobs_page(page)[0]["id"] == 1
-    for bad in ({"jobs": "x"}, {"jobs": [{"id": "1"}]}, {"jobs": [{"id": 1, "steps": [1]}]}, [], "x"):
+    for bad in ({}, {"jobs": "x"}, {"jobs": [{"id": "1"}]}, {"jobs": [{"id": 1, "steps": [1]}]}, [], "x"):
         with pytest.raises(BadAnswer):
             read_jobs_page(bad)
 
