@@ -24,7 +24,7 @@ from nexus_action.config.settings import WEBHOOK_FORMATS, Settings, require_toke
 from nexus_action.delivery import DeliveryOutcome, deliver_report
 from nexus_action.errors import NexusError
 from nexus_action.gather import Gathered, LogArg, gather_jobs, parse_log_args
-from nexus_action.github.failure import GitHubCallError
+from nexus_action.github.failure import CallFailure, GitHubCallError
 from nexus_action.github.green import GreenFinder, workflow_of
 from nexus_action.guards import filter_jobs, fix_request_id, should_process
 from nexus_action.isotime import format_iso, parse_iso
@@ -116,6 +116,8 @@ def run_report(
     snapshot = build_snapshot(ctx, gathered, created_at=now, fix_request=fix_request_id(ctx))
     outcome = _deliver(channels, ctx, snapshot=snapshot, settings=settings, now=now, folder=folder, runner=runner)
     notes = [*gathered.notes, *(f"job {name} left out by AUTOFIX_IGNORE_JOBS" for name in ignored)]
+    # What could not be read from GitHub (the PR lookup, a log, the changed files) is said, with its code.
+    notes += [_problem_line(p) for p in gathered.problems if _problem_line(p) not in notes]
     if gathered.pr_number is None and settings.dashboard_enabled:
         outcome.notes.append(_dashboard(channels, ctx, snapshot, settings=settings, now=now, folder=folder))
     report: Report = outcome.report if isinstance(outcome.report, Report) else _render(snapshot, None, settings, now)
@@ -151,6 +153,10 @@ def _cached_green(previous: str | None) -> GreenRun | None:
     latest = state.get("latest") if isinstance(state, dict) else None
     green = latest.get("green") if isinstance(latest, dict) else None
     return GreenRun.from_dict(green) if isinstance(green, dict) else None
+
+
+def _problem_line(problem: CallFailure) -> str:
+    return f"{problem.code}: {problem.operation} -> {problem.status or 'no answer'} {problem.reason}"
 
 
 def _classifier() -> Classify:
