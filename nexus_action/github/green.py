@@ -20,6 +20,7 @@ from io import BytesIO
 from typing import Any
 
 from nexus_action.classify.model import BaselineSummary, Classification
+from nexus_action.github.answer import as_object, field_list, objects
 from nexus_action.github.failure import GitHubCallError
 from nexus_action.github.port import RestApi
 from nexus_action.isotime import parse_iso
@@ -138,14 +139,14 @@ class GreenFinder:
             return None, no_time
         repo = self.ctx.repository
         try:
-            data = self.api.get(
+            runs = self.api.get(
                 f"/repos/{repo}/actions/workflows/{self.workflow}/runs",
                 {"branch": self.branch, "status": "success", "per_page": 1, "exclude_pull_requests": "true"},
+                read=_read_runs,
             )
         except GitHubCallError as err:
             return None, f"the last green run could not be looked up ({err.failure.reason})"
-        runs = data.get("workflow_runs") if isinstance(data, dict) else None
-        found = runs[0] if isinstance(runs, list) and runs and isinstance(runs[0], dict) else None
+        found = runs[0] if runs else None
         if found is None or not isinstance(found.get("id"), int):
             return None, f"no successful run of this workflow on {self.branch}"
         created = str(found.get("created_at") or "")
@@ -171,8 +172,8 @@ class GreenFinder:
     def _jobs(self, run_id: int) -> dict[str, int]:
         found: dict[str, int] = {}
         path = f"/repos/{self.ctx.repository}/actions/runs/{run_id}/jobs"
-        for page in self.api.pages(path, {"filter": "latest"}, max_pages=MAX_JOB_PAGES):
-            for job in page.get("jobs") or () if isinstance(page, dict) else ():
+        for page in self.api.pages(path, {"filter": "latest"}, read=_read_jobs, max_pages=MAX_JOB_PAGES):
+            for job in page:
                 if job.get("conclusion") == "success" and isinstance(job.get("id"), int):
                     found.setdefault(str(job.get("name") or ""), int(job["id"]))
         return found
@@ -210,3 +211,13 @@ def classify_against_green(
     if green is None or green.skipped is None:
         return result
     return replace(result, baseline=BaselineSummary(used=False, note=green.skipped))
+
+
+def _read_runs(data: Any) -> list[dict[str, Any]]:
+    """GET .../workflows/{id}/runs: `{"total_count": n, "workflow_runs": [...]}`."""
+    return objects(field_list(as_object(data, "the runs list"), "workflow_runs", required=True), "workflow_runs")
+
+
+def _read_jobs(data: Any) -> list[dict[str, Any]]:
+    """A page of GET .../runs/{run_id}/jobs: `{"total_count": n, "jobs": [...]}`."""
+    return objects(field_list(as_object(data, "the jobs list"), "jobs", required=True), "jobs")
