@@ -9,8 +9,13 @@ set -euo pipefail
 . "$GITHUB_ACTION_PATH/action/lib.sh"
 
 # Prints the interpreter's own path (a pyenv shim or the py launcher resolves to the real binary) and version.
-probe='import sys; print(sys.executable); print("%d.%d.%d" % sys.version_info[:3]); sys.exit(0 if sys.version_info >= (3, 10) else 3)'
+# The same call hashes requirements.lock for the cache key (hashFiles() only sees the workspace, never the action's
+# own folder), so a working interpreter is started once.
+probe='import hashlib, sys; print(sys.executable); print("%d.%d.%d" % sys.version_info[:3]); print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest() if sys.argv[1] else "no-lock"); sys.exit(0 if sys.version_info >= (3, 10) else 3)'
+lock="$GITHUB_ACTION_PATH/requirements.lock"
+if [ ! -f "$lock" ]; then lock=""; fi
 found=()
+lock_hash=no-lock
 base=""
 version=""
 used=""
@@ -22,11 +27,12 @@ try_python() {
     found+=("$label: not found")
     return 1
   fi
-  out="$("$@" -c "$probe" 2> /dev/null)" || rc=$?
+  out="$("$@" -c "$probe" "$lock" 2> /dev/null)" || rc=$?
   out="${out//$'\r'/}"
   if [ "$rc" -eq 0 ] && [ -n "$out" ]; then
     base="$(printf '%s\n' "$out" | sed -n 1p)"
     version="$(printf '%s\n' "$out" | sed -n 2p)"
+    lock_hash="$(printf '%s\n' "$out" | sed -n 3p)"
     used="$label"
     return 0
   fi
@@ -40,7 +46,8 @@ try_python() {
 
 if [ -n "${NEXUS_AUTOFIX_PYTHON:-}" ]; then
   install=false
-  try_python "NEXUS_AUTOFIX_PYTHON" "$NEXUS_AUTOFIX_PYTHON" || true
+  # Used as given (it may be a wrapper), once it proves to be a working 3.10+.
+  if try_python "NEXUS_AUTOFIX_PYTHON" "$NEXUS_AUTOFIX_PYTHON"; then base="$NEXUS_AUTOFIX_PYTHON"; fi
 else
   install=true
   try_python python3 python3 || try_python python python || try_python "py -3" py -3 || true
@@ -65,8 +72,6 @@ if [ "$install" = true ]; then
     python="$venv/bin/python"
   fi
 fi
-# hashFiles() only sees the workspace, never the action's own folder: hash the lock here.
-lock_hash="$("$base" -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest())' "$GITHUB_ACTION_PATH/requirements.lock" 2> /dev/null || echo no-lock)"
 {
   echo "ready=true"
   echo "base-python=$base"
@@ -75,5 +80,5 @@ lock_hash="$("$base" -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv
   echo "install=$install"
   echo "root=$root"
   echo "venv=$venv"
-  echo "lock-hash=${lock_hash//$'\r'/}"
+  echo "lock-hash=$lock_hash"
 } >> "$GITHUB_OUTPUT"

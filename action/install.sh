@@ -47,6 +47,8 @@ if [ -z "${UV_INDEX_URL:-}${UV_DEFAULT_INDEX:-}" ] && [ -n "${PIP_INDEX_URL:-}" 
   export UV_INDEX_URL="$PIP_INDEX_URL"
 fi
 export UV_PYTHON_DOWNLOADS=never UV_NO_CONFIG=1 UV_LINK_MODE=copy
+# pip as root (container runners) warns on every call; the venv is ours alone.
+export PIP_ROOT_USER_ACTION=ignore
 wheelhouse=()
 if [ -n "${NEXUS_AUTOFIX_WHEELHOUSE:-}" ]; then
   wheelhouse=(--no-index --find-links "$NEXUS_AUTOFIX_WHEELHOUSE")
@@ -54,6 +56,11 @@ fi
 
 start=$SECONDS
 tried=()
+index_unreachable=false
+
+network_failed() {
+  grep -qE 'NewConnectionError|ConnectTimeoutError|ReadTimeoutError|Connection refused|Max retries exceeded|Temporary failure in name resolution|Name or service not known|nodename nor servname|ProxyError|SSLError' "$log"
+}
 
 find_uv() {
   local candidate
@@ -81,6 +88,11 @@ find_uv() {
     done
   fi
   tried+=("installing uv with pip")
+  if network_failed; then
+    # The pip fallback would ask the same index, with the same configuration: report now, not twice as late.
+    index_unreachable=true
+    tried+=("(the index did not answer, so not pip again)")
+  fi
   return 1
 }
 
@@ -116,7 +128,7 @@ install_with_pip() {
 used=""
 if find_uv && install_with_uv; then
   used="uv ($("$uv_bin" --version 2> /dev/null | tr -d '\r'))"
-elif [ "$installer" != uv ] && install_with_pip; then
+elif [ "$installer" != uv ] && [ "$index_unreachable" = false ] && install_with_pip; then
   used="pip"
 fi
 if [ -z "$used" ]; then

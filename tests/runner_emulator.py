@@ -42,7 +42,7 @@ SHELLS = {
     "bash": [BASH, "--noprofile", "--norc", "-eo", "pipefail", "{0}"],
     "sh": ["sh", "-e", "{0}"],
 }
-OWN_ACTION = re.compile(r"^(?:\./?|[\w.-]+/nexus-autofix@[\w.-]+)$")
+OWN_ACTION = re.compile(r"^(?:\./?|(?:<owner>|[\w.-]+)/nexus-autofix@(?:<sha>|[\w.-]+))$")
 FAKE_TOKEN = "ghs_" + "Emulat0r" * 4 + "x"
 
 # --- the expression language --------------------------------------------------------------------------------

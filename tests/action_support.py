@@ -1,0 +1,118 @@
+"""What the Action tests share: the smoke fixtures as inputs, a PATH without Python, and an offline install.
+
+The offline install is real (python -m venv, pip or uv, --require-hashes, a wheelhouse) but installs one
+stand-in wheel instead of the lock's 18 packages: its .pth file points the new venv at this test run's
+site-packages, so the venv it builds can run the real CLI without the network.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import shutil
+import stat
+import sys
+import sysconfig
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SMOKE = ROOT / "tests" / "data" / "smoke"
+# What the action's scripts call, besides Python: a PATH of exactly these shows what a runner must have.
+TOOLS = ("bash", "sh", "cat", "sed", "tr", "grep", "tail", "mkdir", "mktemp", "rm", "env", "dirname", "tee", "sleep")
+
+
+def fixture_inputs(name: str) -> dict[str, str]:
+    fixture = json.loads((SMOKE / name / "fixture.json").read_text(encoding="utf-8"))
+    return {
+        "dry-run": "true",
+        "event-name": fixture["event_name"],
+        "event-path": str(SMOKE / name / fixture["event"]),
+        "log-path": str(SMOKE / name / fixture["log_path"]),
+        "webhook-enabled": "true",
+        "webhook-url": "https://hooks.example.invalid/nexus-harness",
+        "webhook-format": "slack_blocks",
+        "webhook-on": "always",
+    }
+
+
+def tools_path(tmp: Path, *extra: Path) -> str:
+    """A PATH with the shell tools and no Python at all (plus the given folders first)."""
+    bin_dir = tmp / "tools"
+    if not bin_dir.exists():
+        bin_dir.mkdir(parents=True)
+        for tool in TOOLS:
+            found = shutil.which(tool)
+            assert found, f"{tool} is needed by the action's scripts"
+            (bin_dir / tool).symlink_to(found)
+    return os.pathsep.join([*(str(p) for p in extra), str(bin_dir)])
+
+
+def script(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    path.chmod(0o755)
+    return path
+
+
+def _record_line(name: str, data: bytes) -> str:
+    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+    return f"{name},sha256={digest},{len(data)}"
+
+
+def build_wheel(folder: Path, name: str, version: str, files: dict[str, bytes]) -> Path:
+    """A minimal valid wheel (METADATA, WHEEL, RECORD with hashes) holding `files`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    dist_info = f"{name}-{version}.dist-info"
+    contents = dict(files)
+    contents[f"{dist_info}/METADATA"] = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode()
+    contents[f"{dist_info}/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    record = [_record_line(n, d) for n, d in contents.items()] + [f"{dist_info}/RECORD,,"]
+    contents[f"{dist_info}/RECORD"] = ("\n".join(record) + "\n").encode()
+    wheel = folder / f"{name}-{version}-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        for member, data in contents.items():
+            info = zipfile.ZipInfo(member)
+            info.external_attr = (stat.S_IFREG | (0o755 if "/scripts/" in member else 0o644)) << 16
+            archive.writestr(info, data)
+    return wheel
+
+
+def _pin(wheel: Path, name: str, version: str) -> str:
+    return f"{name}=={version} \\\n    --hash=sha256:{hashlib.sha256(wheel.read_bytes()).hexdigest()}\n"
+
+
+def offline_action(tmp: Path, *, uv_wheel: bool = False, bad_hash: bool = False) -> tuple[Path, Path, str]:
+    """An action folder whose lock is one stand-in wheel, and the wheelhouse that holds it.
+
+    uv_wheel: requirements-uv.lock pins a stand-in `uv` wheel whose script runs this test run's uv, so the
+    "install uv with pip" path runs offline. Returns (action folder, wheelhouse, lock sha256).
+    """
+    action = tmp / "action-checkout"
+    action.mkdir(parents=True)
+    for name in ("action.yml", "action", "entrypoint.py"):
+        (action / name).symlink_to(ROOT / name)
+    wheelhouse = tmp / "wheelhouse"
+    site = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    pth = "".join(f"{p}\n" for p in sorted(site)).encode()
+    wheel = build_wheel(wheelhouse, "nexus_stand_in_deps", "1.0", {"nexus_stand_in_deps.pth": pth})
+    lock = _pin(wheel, "nexus-stand-in-deps", "1.0")
+    if bad_hash:
+        lock = lock.replace(lock.split("sha256:")[1][:64], "0" * 64)
+    (action / "requirements.lock").write_text(lock, encoding="utf-8")
+    uv_lock = "uv==0.0.0 \\\n    --hash=sha256:" + "0" * 64 + "\n"
+    if uv_wheel:
+        real_uv = Path(sys.executable).parent / "uv"
+        assert real_uv.is_file(), "the test extra installs uv"
+        launcher = f'#!/usr/bin/env bash\nexec "{real_uv}" "$@"\n'.encode()
+        wheel = build_wheel(wheelhouse, "uv", "0.0.1", {"uv-0.0.1.data/scripts/uv": launcher})
+        uv_lock = _pin(wheel, "uv", "0.0.1")
+    (action / "requirements-uv.lock").write_text(uv_lock, encoding="utf-8")
+    return action, wheelhouse, hashlib.sha256(lock.encode()).hexdigest()
+
+
+def real_python() -> str:
+    """This test run's interpreter, resolved (a venv's python is a symlink; the action resolves it too)."""
+    return sys.executable
