@@ -1,43 +1,31 @@
-"""Run action.yml's composite steps as written, the way the runner does, and check what they set.
+"""action.yml's composite steps on the runner emulator (tests/runner_emulator.py): what they pass to the CLI,
+what they set, and how they find Python.
 
-The harness reads action.yml, evaluates each step's `if:` and the `${{ }}` expressions of its `env:` mapping
-(inputs, github.*, runner.*, steps.<id>.outputs.*: anything else fails the test, so the action cannot grow an
-expression nobody ran), then runs the `run:` script with `bash --noprofile --norc -eo pipefail` and a fresh
-GITHUB_OUTPUT per step, a GITHUB_STEP_SUMMARY and a RUNNER_TEMP in tmp_path. `uses:` steps are skipped: the
-only one is actions/cache, and skipping it is exactly a cache miss.
-
-NEXUS_AUTOFIX_PYTHON (an interpreter with the dependencies already installed) is the action's own switch for
-skipping the venv; the end-to-end tests point it at this test run's interpreter.
+The end-to-end tests run the real CLI in dry-run through NEXUS_AUTOFIX_PYTHON (an interpreter that already has the
+dependencies: the action's own switch for skipping the venv). The command-line tests put a recording stand-in
+there instead. Installing, caching and the documented workflows are in tests/test_runner_emulation.py.
 """
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import json
-import os
-import re
-import shutil
-import subprocess
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.action_support import ROOT, SMOKE, fixture_inputs, script, tools_path
+from tests.runner_emulator import FAKE_TOKEN, JobResult, Runner, StepResult, parse_file_commands
+
 ACTION: dict[str, Any] = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
-SMOKE = ROOT / "tests" / "data" / "smoke"
-BASH = shutil.which("bash") or "/bin/bash"
-EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
-STEP_OUTPUT_EQUALS = re.compile(r"^steps\.([\w-]+)\.outputs\.([\w-]+) == '([^']*)'$")
-SKIPPABLE_USES = ("actions/cache@",)
-FAKE_TOKEN = "ghs_" + "H4rness" * 5 + "x"
+_fixture_inputs = fixture_inputs
 
 
 def _load_checker() -> Any:
+    import importlib.util
+
     spec = importlib.util.spec_from_file_location("smoke_check_outputs", SMOKE / "check_outputs.py")
     assert spec is not None
     assert spec.loader is not None
@@ -49,176 +37,16 @@ def _load_checker() -> Any:
 check_outputs = _load_checker()
 
 
-def parse_output_file(text: str) -> dict[str, str]:
-    """GITHUB_OUTPUT's two forms: `name=value` and `name<<DELIMITER` ... `DELIMITER`."""
-    outputs: dict[str, str] = {}
-    lines = text.split("\n")
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if "<<" in line and ("=" not in line or line.index("<<") < line.index("=")):
-            name, delimiter = line.split("<<", 1)
-            end = lines.index(delimiter, i + 1)
-            outputs[name] = "\n".join(lines[i + 1 : end])
-            i = end + 1
-            continue
-        if "=" in line:
-            name, value = line.split("=", 1)
-            outputs[name] = value
-        i += 1
-    return outputs
+def _failure(result: JobResult) -> str:
+    return "\n".join(f"{s.name}: {s.outcome}\n{s.stdout}\n{s.stderr}" for s in result.all_steps() if s.ran)
 
 
-@dataclass
-class StepRun:
-    name: str
-    ran: bool
-    returncode: int = 0
-    stdout: str = ""
-    stderr: str = ""
-    outputs: dict[str, str] = field(default_factory=dict)
+def _run(tmp_path: Path, inputs: dict[str, str], event_name: str = "pull_request", **env: str) -> JobResult:
+    return Runner(tmp_path, env=env, event_name=event_name).run_action(inputs)
 
 
-class ActionHarness:
-    def __init__(
-        self,
-        tmp_path: Path,
-        inputs: dict[str, str] | None = None,
-        env: dict[str, str] | None = None,
-        *,
-        event_name: str = "pull_request",
-        action_path: Path = ROOT,
-    ) -> None:
-        declared = ACTION["inputs"]
-        unknown = set(inputs or {}) - set(declared)
-        assert not unknown, f"inputs not declared in action.yml: {unknown}"
-        self.tmp = tmp_path
-        self.temp = tmp_path / "runner-temp"
-        self.workspace = tmp_path / "workspace"
-        for folder in (self.temp, self.workspace):
-            folder.mkdir(exist_ok=True)
-        self.summary = tmp_path / "step-summary.md"
-        self.summary.touch()
-        self.github = {"token": FAKE_TOKEN, "workspace": str(self.workspace), "event_name": event_name}
-        self.runner = {"temp": str(self.temp), "os": "Linux", "arch": "X64"}
-        self.inputs = {name: self._substitute(str(spec.get("default", ""))) for name, spec in declared.items()}
-        self.inputs.update(inputs or {})
-        self.steps: dict[str, dict[str, str]] = {}
-        self.env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(tmp_path),
-            "LANG": "C.UTF-8",
-            "CI": "true",
-            "GITHUB_ACTIONS": "true",
-            "GITHUB_ACTION_PATH": str(action_path),
-            "GITHUB_WORKSPACE": str(self.workspace),
-            "GITHUB_EVENT_NAME": event_name,
-            "GITHUB_EVENT_PATH": str(SMOKE / "rust-clippy-pr" / "event.json"),
-            "GITHUB_REPOSITORY": "Codertocat/Hello-World",
-            "GITHUB_RUN_ID": "4242",
-            "GITHUB_RUN_ATTEMPT": "1",
-            "GITHUB_JOB": "lint",
-            "GITHUB_WORKFLOW": "CI",
-            "GITHUB_SHA": "ec26c3e57ca3a959ca5aad62de7213c562f8c821",
-            "GITHUB_REF": "refs/pull/2/merge",
-            "GITHUB_SERVER_URL": "https://github.com",
-            "GITHUB_API_URL": "https://api.github.com",
-            "GITHUB_STEP_SUMMARY": str(self.summary),
-            "RUNNER_TEMP": str(self.temp),
-            "RUNNER_OS": "Linux",
-            **(env or {}),
-        }
-
-    def _value(self, expr: str) -> str:
-        scope, _, rest = expr.partition(".")
-        if scope == "inputs":
-            return self.inputs[rest]
-        if scope == "github":
-            return self.github[rest]
-        if scope == "runner":
-            return self.runner[rest]
-        match = re.fullmatch(r"([\w-]+)\.outputs\.([\w-]+)", rest)
-        if scope == "steps" and match:
-            return self.steps.get(match.group(1), {}).get(match.group(2), "")
-        raise AssertionError(f"the harness cannot evaluate ${{{{ {expr} }}}}: keep action.yml's expressions simple")
-
-    def _substitute(self, text: str) -> str:
-        return EXPRESSION.sub(lambda m: self._value(m.group(1)), text)
-
-    def _condition(self, condition: str | None) -> bool:
-        if condition is None:
-            return True
-        match = STEP_OUTPUT_EQUALS.match(condition.strip())
-        assert match, f"the harness cannot evaluate if: {condition}"
-        step, name, expected = match.groups()
-        return self.steps.get(step, {}).get(name, "") == expected
-
-    def run(self) -> list[StepRun]:
-        """Run the steps in order; like the runner, stop at the first failing step."""
-        runs: list[StepRun] = []
-        for index, step in enumerate(ACTION["runs"]["steps"]):
-            name = step.get("name", f"step {index}")
-            if not self._condition(step.get("if")):
-                runs.append(StepRun(name, ran=False))
-                continue
-            if "uses" in step:
-                assert step["uses"].startswith(SKIPPABLE_USES), f"the harness cannot run {step['uses']}"
-                runs.append(StepRun(name, ran=False))  # a cache miss
-                continue
-            runs.append(self._run_script(index, step))
-            if runs[-1].returncode != 0:
-                break
-        return runs
-
-    def _run_script(self, index: int, step: dict[str, Any]) -> StepRun:
-        assert step.get("shell") == "bash"
-        assert "${{" not in step["run"], "expressions inside run: are forbidden; pass values through env:"
-        output_file = self.tmp / f"github-output-{index}"
-        output_file.write_text("", encoding="utf-8")
-        script = self.tmp / f"step-{index}.sh"
-        script.write_text(step["run"], encoding="utf-8")
-        env = dict(self.env, GITHUB_OUTPUT=str(output_file))
-        env.update({key: self._substitute(str(value)) for key, value in (step.get("env") or {}).items()})
-        proc = subprocess.run(
-            [BASH, "--noprofile", "--norc", "-eo", "pipefail", str(script)],
-            env=env,
-            cwd=self.workspace,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        outputs = parse_output_file(output_file.read_text(encoding="utf-8"))
-        if step.get("id"):
-            self.steps[step["id"]] = outputs
-        return StepRun(step.get("name", ""), True, proc.returncode, proc.stdout, proc.stderr, outputs)
-
-    def outputs(self) -> dict[str, str]:
-        """The action's outputs, as `outputs.<name>.value` maps them from the step outputs."""
-        return {name: self._substitute(spec["value"]) for name, spec in ACTION["outputs"].items()}
-
-
-def _fixture_inputs(name: str, tmp_path: Path) -> dict[str, str]:
-    """The smoke workflow's inputs; the fixture sits in the workspace, where actions/checkout puts it there."""
-    folder = tmp_path / "workspace" / "tests" / "data" / "smoke" / name
-    shutil.copytree(SMOKE / name, folder)
-    fixture = json.loads((folder / "fixture.json").read_text(encoding="utf-8"))
-    inputs = {
-        "dry-run": "true",
-        "event-name": fixture["event_name"],
-        "event-path": str(folder / fixture["event"]),
-        "log-path": str(folder / fixture["log_path"]),
-        "webhook-enabled": "true",
-        "webhook-url": "https://hooks.example.invalid/nexus-harness",
-        "webhook-format": "slack_blocks",
-        "webhook-on": "always",
-    }
-    return inputs
-
-
-def _failure(runs: list[StepRun]) -> str:
-    last = runs[-1]
-    return f"step {last.name!r} exited {last.returncode}\nstdout:\n{last.stdout}\nstderr:\n{last.stderr}"
+def _action_steps(result: JobResult) -> list[StepResult]:
+    return result.step("nexus").children
 
 
 # --- end to end: the real CLI, in dry-run, on the bundled smoke fixtures ------------------------------------
@@ -226,74 +54,44 @@ def _failure(runs: list[StepRun]) -> str:
 
 @pytest.mark.parametrize("fixture", ["rust-clippy-pr", "go-fork-workflow-run"])
 def test_dry_run_sets_every_output_and_writes_the_report(tmp_path: Path, fixture: str) -> None:
-    inputs = _fixture_inputs(fixture, tmp_path)
-    harness = ActionHarness(tmp_path, inputs, {"NEXUS_AUTOFIX_PYTHON": sys.executable}, event_name="workflow_dispatch")
-    runs = harness.run()
-    assert all(r.returncode == 0 for r in runs), _failure(runs)
-    # With a prepared interpreter the cache and install steps are skipped; setup and run are not.
-    assert [r.ran for r in runs] == [True, False, False, True]
-    outputs = harness.outputs()
+    inputs = _fixture_inputs(fixture)
+    result = _run(tmp_path, inputs, "workflow_dispatch", NEXUS_AUTOFIX_PYTHON=sys.executable)
+    assert result.status == "success", _failure(result)
+    # With a prepared interpreter the cache, install and save steps are skipped; setup and run are not.
+    assert [s.ran for s in _action_steps(result)] == [True, False, False, True, False]
+    outputs = result.step("nexus").outputs
     assert check_outputs.check(SMOKE / fixture, outputs) == []
-    assert Path(outputs["report-path"]).parent == harness.temp / "nexus-autofix"
-    assert harness.summary.read_text(encoding="utf-8").strip(), "the step summary was not written"
+    assert Path(outputs["report-path"]).parent.name == "nexus-autofix"
+    assert result.summary.strip(), "the step summary was not written"
     assert FAKE_TOKEN not in "".join(p.read_text(errors="replace") for p in tmp_path.rglob("*") if p.is_file())
 
 
-def test_a_log_symlinked_out_of_the_workspace_is_refused_unless_allowed(tmp_path: Path) -> None:
-    secret = tmp_path / "elsewhere" / "credentials.txt"
-    secret.parent.mkdir()
-    secret.write_text("error: the line an attacker wants posted\n", encoding="utf-8")
-    inputs = _fixture_inputs("rust-clippy-pr", tmp_path)
-    folder = Path(inputs["log-path"]).parent if Path(inputs["log-path"]).is_file() else Path(inputs["log-path"])
-    logs = tmp_path / "workspace" / "logs"
-    shutil.copytree(folder, logs)
-    (logs / "innocent.log").symlink_to(secret)
-    env = {"NEXUS_AUTOFIX_PYTHON": sys.executable}
-    harness = ActionHarness(tmp_path, {**inputs, "log-path": str(logs)}, env, event_name="workflow_dispatch")
-    runs = harness.run()
-    assert runs[-1].returncode == 2, _failure(runs)
-    assert "NEXUS-LOG-PATH-OUTSIDE" in runs[-1].stderr
-    assert "innocent.log" in runs[-1].stderr
-    assert "attacker" not in harness.summary.read_text(encoding="utf-8")
-
-    allowed = tmp_path / "allowed"
-    allowed.mkdir()
-    inputs = _fixture_inputs("rust-clippy-pr", allowed)
-    harness = ActionHarness(
-        allowed, {**inputs, "log-path": str(logs), "allow-outside-logs": "true"}, env, event_name="workflow_dispatch"
-    )
-    runs = harness.run()
-    assert runs[-1].returncode == 0, _failure(runs)  # logs/ is outside *this* workspace, and that is allowed
-
-
 def test_dry_run_writes_the_chosen_webhook_payload(tmp_path: Path) -> None:
-    inputs = _fixture_inputs("rust-clippy-pr", tmp_path)
-    harness = ActionHarness(tmp_path, inputs, {"NEXUS_AUTOFIX_PYTHON": sys.executable})
-    runs = harness.run()
-    assert runs[-1].returncode == 0, _failure(runs)
-    payload = Path(harness.outputs()["report-path"]) / "payloads" / "slack_blocks.json"
+    inputs = _fixture_inputs("rust-clippy-pr")
+    result = _run(tmp_path, inputs, NEXUS_AUTOFIX_PYTHON=sys.executable)
+    assert result.status == "success", _failure(result)
+    payload = Path(result.step("nexus").outputs["report-path"]) / "payloads" / "slack_blocks.json"
     body = json.loads(payload.read_text(encoding="utf-8"))
     assert "blocks" in body
     assert "hooks.example.invalid" not in payload.read_text(encoding="utf-8")
 
 
 def test_a_bad_input_value_fails_with_the_config_error(tmp_path: Path) -> None:
-    inputs = _fixture_inputs("rust-clippy-pr", tmp_path)
-    harness = ActionHarness(tmp_path, {**inputs, "webhook-format": "slack"}, {"NEXUS_AUTOFIX_PYTHON": sys.executable})
-    runs = harness.run()
-    assert runs[-1].name == "Run NEXUS AutoFix"
-    assert runs[-1].returncode == 2
-    assert "NEXUS-CONFIG-INVALID" in runs[-1].stderr
-    assert "slack_blocks" in runs[-1].stderr  # the message lists the accepted values
+    inputs = _fixture_inputs("rust-clippy-pr")
+    result = _run(tmp_path, {**inputs, "webhook-format": "slack"}, NEXUS_AUTOFIX_PYTHON=sys.executable)
+    run = result.step("run")
+    assert run.returncode == 2
+    assert result.status == "failure"
+    assert "NEXUS-CONFIG-INVALID" in run.stderr
+    assert "slack_blocks" in run.stderr  # the message lists the accepted values
 
 
 def test_slash_command_dry_run_sets_the_command_outputs(tmp_path: Path) -> None:
     event = SMOKE / "slash-command-retry" / "event.json"
     inputs = {"dry-run": "true", "github-token": "", "event-name": "issue_comment", "event-path": str(event)}
-    harness = ActionHarness(tmp_path, inputs, {"NEXUS_AUTOFIX_PYTHON": sys.executable}, event_name="issue_comment")
-    runs = harness.run()
-    assert runs[-1].returncode == 0, _failure(runs)
-    outputs = harness.outputs()
+    result = _run(tmp_path, inputs, "issue_comment", NEXUS_AUTOFIX_PYTHON=sys.executable)
+    assert result.status == "success", _failure(result)
+    outputs = result.step("nexus").outputs
     assert outputs["command-status"] == "ok"
     assert [c["command"] for c in json.loads(outputs["commands"])] == ["/nexus retry"]
     assert json.loads(outputs["retried-runs"]) == []
@@ -327,25 +125,14 @@ def _recorded(tmp_path: Path) -> tuple[list[str], dict[str, str]]:
     return argv, dict(pairs)  # type: ignore[arg-type]
 
 
-def _record_run(tmp_path: Path, inputs: dict[str, str], event_name: str = "pull_request", **env: str) -> Any:
-    harness = ActionHarness(
-        tmp_path,
-        inputs,
-        {
-            "NEXUS_AUTOFIX_PYTHON": str(_recorder(tmp_path)),
-            "RECORD_DIR": str(tmp_path),
-            "REAL_PYTHON": sys.executable,
-            **env,
-        },
-        event_name=event_name,
-    )
-    runs = harness.run()
-    return harness, runs
+def _record_run(tmp_path: Path, inputs: dict[str, str], event_name: str = "pull_request", **env: str) -> JobResult:
+    env = {"NEXUS_AUTOFIX_PYTHON": str(_recorder(tmp_path)), "RECORD_DIR": str(tmp_path), "REAL_PYTHON": sys.executable, **env}
+    return _run(tmp_path, inputs, event_name, **env)
 
 
 def test_issue_comment_events_run_slash_commands_by_default(tmp_path: Path) -> None:
-    _, runs = _record_run(tmp_path, {"log-path": str(tmp_path)}, event_name="issue_comment")
-    assert runs[-1].returncode == 0, _failure(runs)
+    result = _record_run(tmp_path, {"log-path": str(tmp_path)}, event_name="issue_comment")
+    assert result.status == "success", _failure(result)
     argv, _ = _recorded(tmp_path)
     assert argv[0] == str(ROOT / "entrypoint.py")
     assert argv[1] == "command"
@@ -354,16 +141,16 @@ def test_issue_comment_events_run_slash_commands_by_default(tmp_path: Path) -> N
 
 
 def test_mode_and_dry_run_are_read_case_insensitively(tmp_path: Path) -> None:
-    _, runs = _record_run(tmp_path, {"mode": " Report ", "dry-run": "TRUE"}, event_name="issue_comment")
-    assert runs[-1].returncode == 0, _failure(runs)
+    result = _record_run(tmp_path, {"mode": " Report ", "dry-run": "TRUE"}, event_name="issue_comment")
+    assert result.status == "success", _failure(result)
     argv, _ = _recorded(tmp_path)
     assert argv[1] == "report"
     assert "--dry-run" in argv
 
 
 def test_autofix_variables_count_when_the_input_is_empty(tmp_path: Path) -> None:
-    _, runs = _record_run(tmp_path, {}, AUTOFIX_MODE="command", AUTOFIX_DRY_RUN="yes")
-    assert runs[-1].returncode == 0, _failure(runs)
+    result = _record_run(tmp_path, {}, AUTOFIX_MODE="command", AUTOFIX_DRY_RUN="yes")
+    assert result.status == "success", _failure(result)
     argv, _ = _recorded(tmp_path)
     assert argv[1] == "command"
     assert "--dry-run" in argv
@@ -375,15 +162,15 @@ def test_a_log_folder_gives_one_log_per_file_and_a_file_is_named_after_the_job(t
     for name in ("build.log", "test.txt"):
         (folder / name).write_text("error\n", encoding="utf-8")
     (folder / "nested").mkdir()
-    _, runs = _record_run(tmp_path, {"log-path": str(folder)})
-    assert runs[-1].returncode == 0, _failure(runs)
+    result = _record_run(tmp_path, {"log-path": str(folder)})
+    assert result.status == "success", _failure(result)
     argv, _ = _recorded(tmp_path)
     logs = [argv[i + 1] for i, a in enumerate(argv) if a == "--log"]
     assert logs == [str(folder / "build.log"), str(folder / "test.txt")]
 
     single = tmp_path / "single"
     single.mkdir()
-    _, runs = _record_run(single, {"log-path": str(folder / "build.log")})
+    _record_run(single, {"log-path": str(folder / "build.log")})
     argv, _ = _recorded(single)
     assert argv[argv.index("--log") + 1] == f"lint={folder / 'build.log'}"
 
@@ -391,13 +178,13 @@ def test_a_log_folder_gives_one_log_per_file_and_a_file_is_named_after_the_job(t
 def test_event_override_and_out_dir_reach_the_cli_and_report_path(tmp_path: Path) -> None:
     out = tmp_path / "my report"
     event = SMOKE / "go-fork-workflow-run" / "event.json"
-    harness, runs = _record_run(tmp_path, {"event-path": str(event), "event-name": "workflow_run", "out-dir": str(out)})
-    assert runs[-1].returncode == 0, _failure(runs)
+    result = _record_run(tmp_path, {"event-path": str(event), "event-name": "workflow_run", "out-dir": str(out)})
+    assert result.status == "success", _failure(result)
     argv, _ = _recorded(tmp_path)
     assert argv[argv.index("--event") + 1] == str(event)
     assert argv[argv.index("--event-name") + 1] == "workflow_run"
     assert argv[argv.index("--out") + 1] == str(out)
-    assert harness.outputs()["report-path"] == str(out)
+    assert result.step("nexus").outputs["report-path"] == str(out)
 
 
 HOSTILE = '"; touch PWNED; echo "$(touch PWNED2)`touch PWNED3`\n::set-output name=domain::owned'
@@ -405,8 +192,8 @@ HOSTILE = '"; touch PWNED; echo "$(touch PWNED2)`touch PWNED3`\n::set-output nam
 
 def test_input_values_reach_the_cli_verbatim_and_never_run(tmp_path: Path) -> None:
     inputs = {name: HOSTILE for name in ACTION["inputs"] if name not in ("mode", "event-path", "log-path", "out-dir")}
-    _, runs = _record_run(tmp_path, inputs)
-    assert runs[-1].returncode == 0, _failure(runs)
+    result = _record_run(tmp_path, inputs)
+    assert result.status == "success", _failure(result)
     _, env = _recorded(tmp_path)
     for name in inputs:
         if name.startswith("event-"):
@@ -416,120 +203,91 @@ def test_input_values_reach_the_cli_verbatim_and_never_run(tmp_path: Path) -> No
 
 
 def test_the_cli_exit_code_is_the_step_exit_code(tmp_path: Path) -> None:
-    _, runs = _record_run(tmp_path, {}, RECORD_EXIT="5")
-    assert runs[-1].name == "Run NEXUS AutoFix"
-    assert runs[-1].returncode == 5
+    result = _record_run(tmp_path, {}, RECORD_EXIT="5")
+    assert result.step("run").returncode == 5
+    assert result.status == "failure"
 
 
-# --- start-up: Python check, venv, cache, hash-pinned install ----------------------------------------------
 
-FAKE_OLD_PYTHON = """#!/usr/bin/env bash
-# Answers like Python 3.9.18 would.
-case "$2" in
-  *version_info\\ \\>=*) exit 1 ;;
-  *version_info*) echo 3.9.18 ;;
-esac
+
+# --- finding Python: python3, python, py -3; the first that runs and is 3.10+ ----------------------------
+
+OLD_PYTHON = """#!/usr/bin/env bash
+# Answers the action's probe as a Python 3.9.18 would: its path and version, then exit 3 (too old).
+printf '%s\\n' "$0" 3.9.18 no-lock
+exit 3
+"""
+STORE_STUB = """#!/usr/bin/env bash
+# The Windows Store alias: on PATH, but only prints where to install Python from.
+echo "Python was not found; run without arguments to install from the Microsoft Store" >&2
+exit 9009
+"""
+PY_LAUNCHER = """#!/usr/bin/env bash
+# The Windows `py` launcher: `py -3` starts the newest Python 3.
+if [ "$1" = -3 ]; then shift; fi
+exec "{python}" "$@"
 """
 
 
-def test_setup_refuses_python_older_than_3_10_with_a_clear_error(tmp_path: Path) -> None:
-    old = tmp_path / "python3.9"
-    old.write_text(FAKE_OLD_PYTHON, encoding="utf-8")
-    old.chmod(0o755)
-    runs = ActionHarness(tmp_path, {}, {"NEXUS_AUTOFIX_PYTHON": str(old)}).run()
-    assert len(runs) == 1
-    assert runs[0].returncode == 1
-    assert "needs Python 3.10 or newer" in runs[0].stdout
-    assert "is 3.9.18" in runs[0].stdout
-    assert "::error title=NEXUS AutoFix::" in runs[0].stdout
+def _discover(tmp_path: Path, pythons: dict[str, str], **env: str) -> JobResult:
+    bin_dir = tmp_path / "fake-bin"
+    for name, text in pythons.items():
+        script(bin_dir / name, text)
+    env = {"PATH": tools_path(tmp_path, bin_dir), "NEXUS_AUTOFIX_INSTALLER": "pip", **env}
+    # command mode with no event needs no log: only discovery is under test; the install is not reached or is
+    # stopped by an unreachable wheelhouse.
+    return Runner(tmp_path, env={**env, "NEXUS_AUTOFIX_WHEELHOUSE": str(tmp_path / "no-wheels")}).run_action(
+        {"mode": "command"}
+    )
 
 
-def test_setup_says_when_there_is_no_python_at_all(tmp_path: Path) -> None:
-    empty = tmp_path / "empty-bin"
-    empty.mkdir()
-    runs = ActionHarness(tmp_path, {}, {"PATH": str(empty)}).run()
-    assert runs[0].returncode == 1
-    assert "python3 was not found" in runs[0].stdout
+def test_a_python3_that_does_not_run_does_not_hide_a_working_python(tmp_path: Path) -> None:
+    result = _discover(tmp_path, {"python3": STORE_STUB, "python": f'#!/usr/bin/env bash\nexec "{sys.executable}" "$@"\n'})
+    setup = result.step("setup")
+    assert setup.outputs["ready"] == "true"
+    assert "using python -> " in setup.stdout
+    assert setup.outputs["base-python"] == sys.executable
 
 
-STAND_IN_PYTHON = """#!/usr/bin/env bash
-# A base interpreter whose `-m venv` and `-m pip` are recorded instead of run (no network in tests).
-if [ "$1" = -m ] && [ "$2" = venv ]; then venv="${!#}"; mkdir -p "$venv/bin"; cp "$0" "$venv/bin/python"; exit 0; fi
-if [ "$1" = -m ] && [ "$2" = pip ]; then printf '%s\\n' "$@" >> "$RECORD_DIR/pip"; exit 0; fi
-exec "$REAL_PYTHON" "$@"
-"""
+def test_the_py_launcher_is_the_last_resort(tmp_path: Path) -> None:
+    result = _discover(tmp_path, {"py": PY_LAUNCHER.format(python=sys.executable)})
+    assert "using py -3 -> " in result.step("setup").stdout
 
 
-def _action_copy(tmp_path: Path) -> tuple[Path, str]:
-    """An action folder with a lock file of our own; entrypoint.py links back to the real package."""
-    action = tmp_path / "action"
-    action.mkdir()
-    lock = b"requests==2.32.3 \\\n    --hash=sha256:" + b"0" * 64 + b"\n"
-    (action / "requirements.lock").write_bytes(lock)
-    (action / "entrypoint.py").symlink_to(ROOT / "entrypoint.py")
-    return action, hashlib.sha256(lock).hexdigest()
+def test_too_old_or_missing_python_is_named_in_one_error_and_does_not_fail_the_job(tmp_path: Path) -> None:
+    result = _discover(tmp_path, {"python3": OLD_PYTHON, "python": STORE_STUB})
+    errors = result.annotations("error")
+    assert len(errors) == 1, errors
+    assert "No Python 3.10 or newer" in errors[0]
+    assert "python3: Python 3.9.18 at " in errors[0]
+    assert "python: " in errors[0] and "does not run" in errors[0]
+    assert "py -3: not found" in errors[0]
+    assert "actions/setup-python" in result.summary
+    assert result.status == "success"
+    assert [s.ran for s in _action_steps(result)] == [True, False, False, False, False]
 
 
-def _stand_in_path(tmp_path: Path) -> str:
-    bin_dir = tmp_path / "bin"
+def test_no_python_with_fail_on_error_fails_the_step(tmp_path: Path) -> None:
+    bin_dir = tmp_path / "empty"
     bin_dir.mkdir()
-    python = bin_dir / "python3"
-    python.write_text(STAND_IN_PYTHON, encoding="utf-8")
-    python.chmod(0o755)
-    return f"{bin_dir}:{os.environ.get('PATH', '/usr/bin:/bin')}"
+    runner = Runner(tmp_path, env={"PATH": tools_path(tmp_path, bin_dir)})
+    result = runner.run_action({"mode": "command", "fail-on-error": "TRUE"})
+    assert result.status == "failure"
+    assert "python3: not found; python: not found; py -3: not found" in result.annotations("error")[0]
 
 
-def test_cold_start_creates_the_venv_outside_the_workspace_and_installs_the_lock_with_hashes(tmp_path: Path) -> None:
-    action, lock_hash = _action_copy(tmp_path)
-    env = {"PATH": _stand_in_path(tmp_path), "REAL_PYTHON": sys.executable, "RECORD_DIR": str(tmp_path)}
-    harness = ActionHarness(tmp_path, {"dry-run": "true", "mode": "command"}, env, action_path=action)
-    runs = harness.run()
-    setup = harness.steps["setup"]
+def test_setup_hashes_the_lock_and_keeps_the_venv_outside_the_workspace(tmp_path: Path) -> None:
+    import hashlib
+
+    result = _discover(tmp_path, {"python3": f'#!/usr/bin/env bash\nexec "{sys.executable}" "$@"\n'})
+    setup = result.step("setup").outputs
+    assert setup["lock-hash"] == hashlib.sha256((ROOT / "requirements.lock").read_bytes()).hexdigest()
     assert setup["install"] == "true"
-    assert setup["lock-hash"] == lock_hash
-    venv = harness.temp / "nexus-autofix" / "venv"
-    assert setup["venv"] == str(venv)
-    assert not str(venv).startswith(str(harness.workspace))
-    assert [r.ran for r in runs[:3]] == [True, False, True]  # the cache step is a miss here
-    pip = (tmp_path / "pip").read_text(encoding="utf-8").split("\n")
-    assert "--require-hashes" in pip
-    # The runner's pip installs into a pip-less venv (no ensurepip: seconds saved on every cold start).
-    assert pip[pip.index("--python") + 1] == setup["python"] == str(venv / "bin" / "python")
-    assert pip[pip.index("-r") + 1] == str(action / "requirements.lock")
-    assert pip[pip.index("--cache-dir") + 1] == setup["pip-cache"]
-    assert (venv / ".nexus-lock-sha256").read_text(encoding="utf-8") == lock_hash
-
-
-def test_warm_start_reuses_a_restored_venv_without_running_pip(tmp_path: Path) -> None:
-    action, lock_hash = _action_copy(tmp_path)
-    venv = tmp_path / "runner-temp" / "nexus-autofix" / "venv"
-    (venv / "bin").mkdir(parents=True)
-    (venv / "bin" / "python").symlink_to(sys.executable)
-    (venv / ".nexus-lock-sha256").write_text(lock_hash, encoding="utf-8")
-    env = {"PATH": _stand_in_path(tmp_path), "REAL_PYTHON": sys.executable, "RECORD_DIR": str(tmp_path)}
-    inputs = _fixture_inputs("rust-clippy-pr", tmp_path)
-    harness = ActionHarness(tmp_path, inputs, env, action_path=action)
-    runs = harness.run()
-    assert runs[-1].returncode == 0, _failure(runs)
-    assert "dependencies restored from cache" in runs[2].stdout
-    assert not (tmp_path / "pip").exists()
-    assert harness.outputs()["domain"] == "rust"
-
-
-def test_a_stale_venv_from_an_older_lock_is_rebuilt(tmp_path: Path) -> None:
-    action, lock_hash = _action_copy(tmp_path)
-    venv = tmp_path / "runner-temp" / "nexus-autofix" / "venv"
-    venv.mkdir(parents=True)
-    (venv / ".nexus-lock-sha256").write_text("an-older-lock", encoding="utf-8")
-    (venv / "leftover").write_text("x", encoding="utf-8")
-    env = {"PATH": _stand_in_path(tmp_path), "REAL_PYTHON": sys.executable, "RECORD_DIR": str(tmp_path)}
-    harness = ActionHarness(tmp_path, {"mode": "command"}, env, action_path=action)
-    harness.run()
-    assert (tmp_path / "pip").exists()
-    assert not (venv / "leftover").exists()
-    assert (venv / ".nexus-lock-sha256").read_text(encoding="utf-8") == lock_hash
+    assert setup["venv"].endswith("/runner-temp/nexus-autofix/venv")
+    assert "/workspace" not in setup["venv"]
+    assert setup["python"] == setup["venv"] + "/bin/python"
 
 
 def test_output_file_parser_reads_both_forms() -> None:
     text = "a=1\nb<<EOF_x\nline one\nline=two\nEOF_x\nc=x=y\n"
-    assert parse_output_file(text) == {"a": "1", "b": "line one\nline=two", "c": "x=y"}
+    assert parse_file_commands(text) == {"a": "1", "b": "line one\nline=two", "c": "x=y"}
