@@ -15,8 +15,14 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-demo: $(STAMP)
-	$(BIN)/python -m nexus_action report --dry-run --event examples/demo/event.json \
+# The demo needs only the runtime dependencies (the hash-pinned lock, as the Action installs them), and runs the
+# package from the checkout: no build, no test toolchain.
+$(VENV)/.runtime: $(BIN)/python requirements.lock
+	$(BIN)/python -m pip install --quiet --require-hashes --only-binary :all: -r requirements.lock
+	touch $@
+
+demo: $(VENV)/.runtime
+	$(BIN)/python entrypoint.py report --dry-run --event examples/demo/event.json \
 		--log "clippy=examples/demo/clippy.log" --log "unit-tests=examples/demo/pytest.log" \
 		--out out/demo --print overview
 
@@ -54,11 +60,15 @@ fixtures: $(STAMP)
 	$(BIN)/python scripts/extract_card_schema.py
 	$(BIN)/python scripts/extract_log_excerpts.py
 
-# Refresh the hash-pinned runtime lock from pyproject.toml.
+# Refresh the hash-pinned locks: requirements.lock (runtime deps, one lock for Python 3.10-3.13 on Linux, macOS and
+# Windows; lock-constraints.txt says why some platforms keep older versions) and requirements-uv.lock (the uv the
+# action installs; `make lock UV_VERSION=x.y.z` to move it). tests/test_lock.py keeps them in step with pyproject.
+UV_VERSION ?= $(shell sed -n 's/^uv==\([^ ]*\).*/\1/p' requirements-uv.lock)
+UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --generate-hashes --no-config --custom-compile-command "make lock"
 lock: $(STAMP)
-	$(BIN)/python -m pip install --quiet pip-tools
-	$(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe --no-emit-index-url --no-emit-find-links \
-		-o requirements.lock pyproject.toml
+	$(BIN)/python -m pip install --quiet --require-hashes --only-binary :all: -r requirements-uv.lock
+	$(UV_COMPILE) --python-version 3.10 -c lock-constraints.txt -o requirements.lock pyproject.toml
+	echo "uv==$(UV_VERSION)" | $(UV_COMPILE) -o requirements-uv.lock -
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/accuracy.py

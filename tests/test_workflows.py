@@ -19,7 +19,9 @@ WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
 EXAMPLES = sorted((ROOT / "docs" / "examples").glob("*.yml"))
 ALL_FILES = [ROOT / "action.yml", *WORKFLOWS, *EXAMPLES]
 ZIZMOR = Path(sys.executable).parent / "zizmor"
-OWN_ACTION = "nexus-autofix/nexus-autofix@"
+OWN_ACTION = "<owner>/nexus-autofix@"
+EXAMPLES_ZIZMOR = ROOT / ".github" / "zizmor-examples.yml"
+VERSION = re.search(r'^version = "([^"]+)"', (ROOT / "pyproject.toml").read_text(encoding="utf-8"), re.MULTILINE)
 
 
 def load(path: Path) -> dict[Any, Any]:
@@ -35,7 +37,7 @@ def _rel(paths: list[Path]) -> list[str]:
 
 
 def test_the_expected_files_exist() -> None:
-    assert {p.name for p in WORKFLOWS} >= {"ci.yml", "nexus_smoke.yml"}
+    assert {p.name for p in WORKFLOWS} >= {"ci.yml", "nexus_smoke.yml", "release.yml"}
     assert {p.name for p in EXAMPLES} == {"last-step.yml", "final-job.yml", "workflow-run.yml", "slash-commands.yml"}
 
 
@@ -73,17 +75,24 @@ def test_the_schema_check_does_catch_a_broken_workflow(tmp_path: Path) -> None:
     assert proc.returncode != 0
 
 
-def test_zizmor_has_no_findings() -> None:
-    proc = subprocess.run(
-        [str(ZIZMOR), "--offline", "--no-progress", *_rel(ALL_FILES)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+def _zizmor(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(ZIZMOR), "--offline", "--no-progress", *args], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
     )
+
+
+def test_zizmor_has_no_findings() -> None:
+    proc = _zizmor(*_rel([ROOT / "action.yml", *WORKFLOWS]))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "No findings" in proc.stdout
+
+
+def test_zizmor_has_no_findings_in_the_examples_beyond_the_placeholder_pin() -> None:
+    proc = _zizmor("--config", str(EXAMPLES_ZIZMOR.relative_to(ROOT)), *_rel(EXAMPLES))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "No findings" in proc.stdout
+    ignored = yaml.safe_load(EXAMPLES_ZIZMOR.read_text(encoding="utf-8"))["rules"]
+    assert set(ignored) == {"unpinned-uses"}, "the examples' config may only let the placeholder pin through"
 
 
 def test_zizmor_does_flag_an_unsafe_workflow(tmp_path: Path) -> None:
@@ -107,8 +116,24 @@ def test_every_remote_action_is_pinned_to_a_full_sha_with_a_version_comment(path
         if not match or match.group(1).startswith("./"):
             continue
         ref, rest = match.groups()
+        if ref.startswith(OWN_ACTION) and path in EXAMPLES:
+            # The reader's own pin: placeholders, and the version of the release the docs describe.
+            assert ref == OWN_ACTION + "<sha>", f"{path.name}: {ref}"
+            assert VERSION is not None
+            assert rest.strip() == f"# v{VERSION.group(1)}", f"{path.name}: {rest.strip()} is not the current release"
+            continue
         assert re.fullmatch(r"[\w.-]+/[\w./-]+@[0-9a-f]{40}", ref), f"{path.name}: {ref} is not pinned to a SHA"
         assert re.match(r"\s*# v\d+(\.\d+)*", rest), f"{path.name}: {ref} lacks a `# vX.Y.Z` comment"
+
+
+def test_docs_show_the_placeholder_pin_and_how_to_find_the_sha() -> None:
+    assert VERSION is not None
+    pin = f"uses: <owner>/nexus-autofix@<sha> # v{VERSION.group(1)}"
+    for doc in (ROOT / "README.md", ROOT / "docs" / "quick-start.md"):
+        text = doc.read_text(encoding="utf-8")
+        assert pin in text, doc.name
+        assert "0000000000" not in text, f"{doc.name}: a fake SHA"
+        assert "git ls-remote" in text or "quick-start.md" in text, doc.name
 
 
 @pytest.mark.parametrize("path", [*WORKFLOWS, *EXAMPLES], ids=lambda p: p.name)
@@ -209,7 +234,44 @@ def test_ci_runs_make_test_and_both_checkers_on_everything() -> None:
     assert "--builtin-schema vendor.github-workflows" in runs
     assert ".github/workflows/*.yml docs/examples/*.yml" in runs
     assert re.search(r"zizmor\S*\" action\.yml \.github/workflows/\*\.yml\n", runs)
-    assert re.search(r"zizmor\S*\" --offline docs/examples/\*\.yml", runs)
+    assert re.search(r"zizmor\S*\" --offline --config \.github/zizmor-examples\.yml docs/examples/\*\.yml", runs)
+
+
+def test_ci_runs_the_action_from_the_lock_on_every_supported_python_with_both_installers() -> None:
+    job = load(ROOT / ".github" / "workflows" / "ci.yml")["jobs"]["lock"]
+    matrix = job["strategy"]["matrix"]
+    assert matrix["python-version"] == ["3.10", "3.11", "3.12", "3.13"]
+    assert set(matrix["installer"]) == {"uv", "pip"}
+    setup = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/setup-python@"))
+    assert setup["with"]["python-version"] == "${{ matrix.python-version }}"
+    action = next(s for s in job["steps"] if s.get("uses") == "./")
+    assert action["env"]["NEXUS_AUTOFIX_INSTALLER"] == "${{ matrix.installer }}"
+    assert action["with"]["dry-run"] == "true"
+    assert action["with"]["fail-on-error"] == "true", "an install failure must turn CI red"
+    assert "NEXUS_AUTOFIX_PYTHON" not in str(job), "the lock must really be installed"
+    assert ".[test]" not in str(job)
+    assert any("check_outputs.py" in s.get("run", "") for s in job["steps"])
+
+
+def test_release_workflow_tags_moves_the_major_and_publishes_the_sha() -> None:
+    release = load(ROOT / ".github" / "workflows" / "release.yml")
+    version = release["on"]["workflow_dispatch"]["inputs"]["version"]
+    assert version["required"] is True
+    assert release["permissions"] == {"contents": "read"}
+    job = release["jobs"]["release"]
+    assert job["permissions"] == {"contents": "write"}
+    assert job["if"] == "github.ref == 'refs/heads/main'"
+    assert release["concurrency"]["cancel-in-progress"] is False
+    runs = "\n".join(step.get("run", "") for step in job["steps"])
+    assert 'scripts/release_notes.py "$VERSION" "$GITHUB_SHA" "$GITHUB_REPOSITORY"' in runs
+    assert '"ref=refs/tags/v$VERSION"' in runs
+    assert 'major="v${VERSION%%.*}"' in runs
+    assert "-F force=true" in runs
+    assert 'gh release create "v$VERSION"' in runs
+    assert '--notes-file "$RUNNER_TEMP/notes.md"' in runs
+    # The run step checks the version before any tag exists.
+    order = [i for i, s in enumerate(job["steps"]) if "release_notes.py" in s.get("run", "") or "gh api" in s.get("run", "")]
+    assert "release_notes.py" in job["steps"][order[0]]["run"]
 
 
 def test_smoke_workflow_runs_the_local_action_in_dry_run_on_bundled_fixtures() -> None:
@@ -221,8 +283,12 @@ def test_smoke_workflow_runs_the_local_action_in_dry_run_on_bundled_fixtures() -
     ci_jobs = load(ROOT / ".github" / "workflows" / "ci.yml")["jobs"]
     assert any(job.get("uses") == "./.github/workflows/nexus_smoke.yml" for job in ci_jobs.values())
     job = smoke["jobs"]["smoke"]
+    assert job["strategy"]["matrix"]["os"] == ["ubuntu-latest", "macos-latest", "windows-latest"]
+    assert smoke["defaults"]["run"]["shell"] == "bash"
     action = next(s for s in job["steps"] if s.get("uses") == "./")
     assert action["with"]["dry-run"] == "true"
+    assert action["with"]["fail-on-error"] == "true"
+    assert not any(s.get("uses", "").startswith("actions/setup-python@") for s in job["steps"]), "the runner's own Python"
     fixtures = [o for o in dispatch["inputs"]["fixture"]["options"] if o != "all"]
     for fixture in fixtures:
         assert (ROOT / "tests" / "data" / "smoke" / fixture / "fixture.json").is_file(), fixture
