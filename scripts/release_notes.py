@@ -46,7 +46,7 @@ def notes(version: str, sha: str, repository: str, root: Path = ROOT) -> str:
     pin = f"uses: {repository}@{sha} # v{version}"
     return (
         f"{section}\n\n## Pin this release\n\nCommit `{sha}`. In your workflow:\n\n```yaml\n{pin}\n```\n\n"
-        f"The tag `v{version.split('.')[0]}` moves to each new release of this major version; pin the SHA.\n"
+        f"The tag `v{version.split('.', 1)[0]}` moves to each new release of this major version; pin the SHA.\n"
     )
 
 

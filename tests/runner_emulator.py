@@ -382,7 +382,14 @@ class Runner:
         results: list[StepResult] = []
         for index, step in enumerate(job.get("steps", [])):
             context = self._context(steps={r.id: self._step_context(r) for r in results if r.id})
-            result = self._step(step, index, context, self.job_env, lambda: self.job_status, shell, job_id)
+            result = self._step(
+                step,
+                f"{job_id}-{index}",
+                context,
+                env=self.job_env,
+                status=lambda: self.job_status,
+                default_shell=shell,
+            )
             results.append(result)
             if result.outcome == "failure" and not step.get("continue-on-error"):
                 self.job_status = "failure"
@@ -440,12 +447,12 @@ class Runner:
     def _step(
         self,
         step: dict[str, Any],
-        index: int,
+        label: str,
         context: dict[str, Any],
+        *,
         env: dict[str, str],
         status: Callable[[], str],
         default_shell: str | None,
-        label: str,
     ) -> StepResult:
         name = str(step.get("name") or step.get("uses") or str(step.get("run", "")).split("\n")[0])
         if not condition_holds(step.get("if"), context, status):
@@ -453,7 +460,7 @@ class Runner:
         step_env = {**env, **{k: substitute(v, context, status) for k, v in (step.get("env") or {}).items()}}
         start = time.perf_counter()
         if "run" in step:
-            result = self._run_script(step, f"{label}-{index}", context, step_env, status, default_shell)
+            result = self._run_script(step, label, context, env=step_env, status=status, default_shell=default_shell)
         else:
             with_ = {k: substitute(v, context, status) for k, v in (step.get("with") or {}).items()}
             result = self._uses(str(step["uses"]), with_, step_env, context)
@@ -465,6 +472,7 @@ class Runner:
         step: dict[str, Any],
         label: str,
         context: dict[str, Any],
+        *,
         env: dict[str, str],
         status: Callable[[], str],
         default_shell: str | None,
@@ -527,29 +535,36 @@ class Runner:
         assert not unknown, f"inputs not declared in action.yml: {sorted(unknown)}"
         inputs = {n: substitute(s.get("default", ""), caller, lambda: "success") for n, s in declared.items()}
         inputs.update(with_)
-        action_status = "success"
+        state = {"action_status": "success"}  # what success() and failure() look at inside the action
         children: list[StepResult] = []
         steps: dict[str, Any] = {}
         base_env = {**env, "GITHUB_ACTION_PATH": str(action_dir)}
         for index, step in enumerate(meta["runs"]["steps"]):
             assert "run" not in step or step.get("shell"), "a composite run: step must name its shell"
             context = self._context(inputs=inputs, steps=steps)
-            context["github"] |= {"action_path": str(action_dir), "action_status": action_status}
-            result = self._step(step, index, context, base_env, lambda: action_status, None, f"action-{self.jobs}")
+            context["github"] |= {"action_path": str(action_dir), "action_status": state["action_status"]}
+            label = f"action-{self.jobs}-{index}"
+            result = self._step(
+                step, label, context, env=base_env, status=lambda: state["action_status"], default_shell=None
+            )
             children.append(result)
             if result.id:
                 steps[result.id] = self._step_context(result)
             if result.outcome == "failure" and not step.get("continue-on-error"):
-                action_status = "failure"
+                state["action_status"] = "failure"
         context = self._context(inputs=inputs, steps=steps)
-        outputs = {n: substitute(s["value"], context, lambda: "success") for n, s in (meta.get("outputs") or {}).items()}
-        return StepResult("", None, action_status, outputs=outputs, children=children)
+        outputs = {
+            n: substitute(s["value"], context, lambda: "success") for n, s in (meta.get("outputs") or {}).items()
+        }
+        return StepResult("", None, state["action_status"], outputs=outputs, children=children)
 
     # -- the cache service
 
     def _cache_paths(self, with_: dict[str, str]) -> list[Path]:
         paths = [line.strip() for line in with_.get("path", "").splitlines() if line.strip()]
-        return [Path(os.path.expanduser(p)) if os.path.isabs(os.path.expanduser(p)) else self.workspace / p for p in paths]
+        return [
+            Path(os.path.expanduser(p)) if os.path.isabs(os.path.expanduser(p)) else self.workspace / p for p in paths
+        ]
 
     def _entry(self, key: str) -> Path:
         return self.cache_store / hashlib.sha256(key.encode()).hexdigest()[:24]
@@ -590,7 +605,9 @@ class Runner:
                 shutil.copytree(path, staging / str(i), symlinks=True)
         (staging / "key").write_text(key, encoding="utf-8")
         staging.rename(entry)
-        return StepResult(name, None, "success", stdout=f"Cache saved with key: {key}\n", phase="post" if post else "main")
+        return StepResult(
+            name, None, "success", stdout=f"Cache saved with key: {key}\n", phase="post" if post else "main"
+        )
 
     def cached_keys(self) -> list[str]:
         return sorted(p.read_text(encoding="utf-8") for p in self.cache_store.glob("*/key"))

@@ -126,7 +126,12 @@ def _recorded(tmp_path: Path) -> tuple[list[str], dict[str, str]]:
 
 
 def _record_run(tmp_path: Path, inputs: dict[str, str], event_name: str = "pull_request", **env: str) -> JobResult:
-    env = {"NEXUS_AUTOFIX_PYTHON": str(_recorder(tmp_path)), "RECORD_DIR": str(tmp_path), "REAL_PYTHON": sys.executable, **env}
+    env = {
+        "NEXUS_AUTOFIX_PYTHON": str(_recorder(tmp_path)),
+        "RECORD_DIR": str(tmp_path),
+        "REAL_PYTHON": sys.executable,
+        **env,
+    }
     return _run(tmp_path, inputs, event_name, **env)
 
 
@@ -208,8 +213,6 @@ def test_the_cli_exit_code_is_the_step_exit_code(tmp_path: Path) -> None:
     assert result.status == "failure"
 
 
-
-
 # --- finding Python: python3, python, py -3; the first that runs and is 3.10+ ----------------------------
 
 OLD_PYTHON = """#!/usr/bin/env bash
@@ -242,7 +245,9 @@ def _discover(tmp_path: Path, pythons: dict[str, str], **env: str) -> JobResult:
 
 
 def test_a_python3_that_does_not_run_does_not_hide_a_working_python(tmp_path: Path) -> None:
-    result = _discover(tmp_path, {"python3": STORE_STUB, "python": f'#!/usr/bin/env bash\nexec "{sys.executable}" "$@"\n'})
+    result = _discover(
+        tmp_path, {"python3": STORE_STUB, "python": f'#!/usr/bin/env bash\nexec "{sys.executable}" "$@"\n'}
+    )
     setup = result.step("setup")
     assert setup.outputs["ready"] == "true"
     assert "using python -> " in setup.stdout
@@ -260,7 +265,8 @@ def test_too_old_or_missing_python_is_named_in_one_error_and_does_not_fail_the_j
     assert len(errors) == 1, errors
     assert "No Python 3.10 or newer" in errors[0]
     assert "python3: Python 3.9.18 at " in errors[0]
-    assert "python: " in errors[0] and "does not run" in errors[0]
+    assert "python: " in errors[0]
+    assert "does not run" in errors[0]
     assert "py -3: not found" in errors[0]
     assert "actions/setup-python" in result.summary
     assert result.status == "success"

@@ -120,11 +120,15 @@ def test_action_scripts_parse_and_avoid_bash_4_only_syntax(path: Path) -> None:
     # "${array[@]}" of an empty array is an unbound-variable error under set -u in bash < 4.4.
     for array in re.findall(r"^\s*(?:local )?(\w+)=\(\)", text, flags=re.MULTILINE):
         bare = re.compile(r'(?<!\+)"\$\{' + array + r'\[@\]\}"')
-        assert not bare.search(text), f"{path.name}: use ${{{array}[@]+\"${{{array}[@]}}\"}}"
+        assert not bare.search(text), f'{path.name}: use ${{{array}[@]+"${{{array}[@]}}"}}'
 
 
 def test_the_scripts_action_yml_runs_exist() -> None:
-    called = {SCRIPT_CALL.match(s["run"].strip()).group(1) for s in STEPS if "run" in s and SCRIPT_CALL.match(s["run"].strip())}  # type: ignore[union-attr]
+    called = {
+        SCRIPT_CALL.match(s["run"].strip()).group(1)
+        for s in STEPS
+        if "run" in s and SCRIPT_CALL.match(s["run"].strip())
+    }  # type: ignore[union-attr]
     assert called == {"action/find-python.sh", "action/install.sh"}
     assert all((ROOT / c).is_file() for c in called)
 

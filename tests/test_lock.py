@@ -30,7 +30,9 @@ PLATFORMS = {
     "macos-x86_64": {"sys_platform": "darwin", "platform_system": "Darwin", "platform_machine": "x86_64"},
     "windows-amd64": {"sys_platform": "win32", "platform_system": "Windows", "platform_machine": "AMD64"},
 }
-ENTRY = re.compile(r"^([A-Za-z0-9][\w.-]*)==([^\s;\\]+)(?: ; ([^\\]+?))? \\\n((?:    --hash=sha256:[0-9a-f]{64}(?: \\)?\n)+)", re.M)
+ENTRY = re.compile(
+    r"^([A-Za-z0-9][\w.-]*)==([^\s;\\]+)(?: ; ([^\\]+?))? \\\n((?:    --hash=sha256:[0-9a-f]{64}(?: \\)?\n)+)", re.M
+)
 
 
 def _entries(name: str) -> list[tuple[str, Version, Marker | None, list[str]]]:
@@ -90,7 +92,9 @@ def test_the_lock_names_only_packages_something_requires() -> None:
     text = (ROOT / "requirements.lock").read_text(encoding="utf-8")
     pinned = {name for name, *_ in _entries("requirements.lock")}
     for block in re.split(r"\n(?=[A-Za-z0-9])", text)[1:]:
-        comment = " ".join(line.strip().lstrip("#").strip() for line in block.splitlines() if line.strip().startswith("#"))
+        comment = " ".join(
+            line.strip().lstrip("#").strip() for line in block.splitlines() if line.strip().startswith("#")
+        )
         assert comment.startswith("via "), block.splitlines()[0]
         via = re.findall(r"-c [\w.-]+|[\w.-]+ \(pyproject\.toml\)|[\w.-]+", comment.removeprefix("via "))
         assert via, block.splitlines()[0]

@@ -77,7 +77,12 @@ def test_the_schema_check_does_catch_a_broken_workflow(tmp_path: Path) -> None:
 
 def _zizmor(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(ZIZMOR), "--offline", "--no-progress", *args], cwd=ROOT, capture_output=True, text=True, timeout=120, check=False
+        [str(ZIZMOR), "--offline", "--no-progress", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -270,7 +275,9 @@ def test_release_workflow_tags_moves_the_major_and_publishes_the_sha() -> None:
     assert 'gh release create "v$VERSION"' in runs
     assert '--notes-file "$RUNNER_TEMP/notes.md"' in runs
     # The run step checks the version before any tag exists.
-    order = [i for i, s in enumerate(job["steps"]) if "release_notes.py" in s.get("run", "") or "gh api" in s.get("run", "")]
+    order = [
+        i for i, s in enumerate(job["steps"]) if "release_notes.py" in s.get("run", "") or "gh api" in s.get("run", "")
+    ]
     assert "release_notes.py" in job["steps"][order[0]]["run"]
 
 
@@ -288,7 +295,9 @@ def test_smoke_workflow_runs_the_local_action_in_dry_run_on_bundled_fixtures() -
     action = next(s for s in job["steps"] if s.get("uses") == "./")
     assert action["with"]["dry-run"] == "true"
     assert action["with"]["fail-on-error"] == "true"
-    assert not any(s.get("uses", "").startswith("actions/setup-python@") for s in job["steps"]), "the runner's own Python"
+    assert not any(s.get("uses", "").startswith("actions/setup-python@") for s in job["steps"]), (
+        "the runner's own Python"
+    )
     fixtures = [o for o in dispatch["inputs"]["fixture"]["options"] if o != "all"]
     for fixture in fixtures:
         assert (ROOT / "tests" / "data" / "smoke" / fixture / "fixture.json").is_file(), fixture
