@@ -99,7 +99,7 @@ find_uv() {
 install_with_uv() {
   echo "--- uv venv + uv pip install" >> "$log"
   "$uv_bin" venv --quiet --python "$NEXUS_BASE_PYTHON" "$venv" >> "$log" 2>&1 &&
-    "$uv_bin" pip install --quiet --python "$NEXUS_PYTHON" --require-hashes --no-deps \
+    "$uv_bin" pip install --quiet --python "$NEXUS_PYTHON" --require-hashes --no-deps --only-binary :all: \
       ${wheelhouse[@]+"${wheelhouse[@]}"} -r "$lock" >> "$log" 2>&1 && return 0
   tried+=("uv pip install")
   rm -rf "$venv"

@@ -168,6 +168,14 @@ def render(action: dict[str, Any] | None = None) -> str:
         "| `NEXUS_AUTOFIX_PYTHON` | Path of a Python 3.10+ interpreter that already has the runtime dependencies"
         " (`requirements.lock`) installed, e.g. on a pre-built self-hosted runner image. The action then skips"
         " the virtualenv, the cache and the install. |",
+        "| `NEXUS_AUTOFIX_INSTALLER` | `auto` (default: uv when on PATH or installable from `requirements-uv.lock`,"
+        " else pip), `uv` or `pip`. |",
+        "| `NEXUS_AUTOFIX_WHEELHOUSE` | A folder of wheels to install from instead of any index (air-gapped"
+        " runners; docs/quick-start.md shows how to build it). |",
+        "| `NEXUS_AUTOFIX_HTTP_TIMEOUT` | Seconds per network read for pip and uv (default 5, one retry), so an"
+        " unreachable index is reported in seconds. |",
+        "| `PIP_INDEX_URL` / `UV_INDEX_URL` | A package mirror; uv follows `PIP_INDEX_URL` unless `UV_INDEX_URL` is"
+        " set. |",
         "",
         "## Example config file",
         "",
