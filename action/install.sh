@@ -75,7 +75,18 @@ find_uv() {
       return 0
     fi
   done
-  # The pinned uv wheel (about 20 MB) through the runner's pip, from the index the runner already uses.
+  # The pinned uv wheel (about 20 MB): fetched and checked by action/fetch_uv.py (seconds faster than pip's own
+  # start-up and resolver), else through the runner's pip, which also knows pip.conf and every index option.
+  rm -rf "$root/uv"
+  echo "--- fetch uv (requirements-uv.lock)" >> "$log"
+  if "$NEXUS_BASE_PYTHON" "$GITHUB_ACTION_PATH/action/fetch_uv.py" "$uv_lock" "$root/uv" "$timeout" > /dev/null 2>> "$log"; then
+    for candidate in "$root/uv/bin/uv" "$root/uv/bin/uv.exe"; do
+      if [ -x "$candidate" ] && "$candidate" --version > /dev/null 2>&1; then
+        uv_bin="$candidate"
+        return 0
+      fi
+    done
+  fi
   rm -rf "$root/uv"
   echo "--- pip install uv (requirements-uv.lock)" >> "$log"
   if "$NEXUS_BASE_PYTHON" -m pip install --disable-pip-version-check --no-input --quiet "${pip_network[@]}" \

@@ -11,6 +11,7 @@ import base64
 import hashlib
 import json
 import os
+import platform
 import shutil
 import stat
 import sys
@@ -62,16 +63,18 @@ def _record_line(name: str, data: bytes) -> str:
     return f"{name},sha256={digest},{len(data)}"
 
 
-def build_wheel(folder: Path, name: str, version: str, files: dict[str, bytes]) -> Path:
+def build_wheel(folder: Path, name: str, version: str, files: dict[str, bytes], *, tag: str = "py3-none-any") -> Path:
     """A minimal valid wheel (METADATA, WHEEL, RECORD with hashes) holding `files`."""
     folder.mkdir(parents=True, exist_ok=True)
     dist_info = f"{name}-{version}.dist-info"
     contents = dict(files)
     contents[f"{dist_info}/METADATA"] = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n".encode()
-    contents[f"{dist_info}/WHEEL"] = b"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: py3-none-any\n"
+    contents[f"{dist_info}/WHEEL"] = (
+        f"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: {tag}\n".encode()
+    )
     record = [_record_line(n, d) for n, d in contents.items()] + [f"{dist_info}/RECORD,,"]
     contents[f"{dist_info}/RECORD"] = ("\n".join(record) + "\n").encode()
-    wheel = folder / f"{name}-{version}-py3-none-any.whl"
+    wheel = folder / f"{name}-{version}-{tag}.whl"
     with zipfile.ZipFile(wheel, "w") as archive:
         for member, data in contents.items():
             info = zipfile.ZipInfo(member)
@@ -84,11 +87,20 @@ def _pin(wheel: Path, name: str, version: str) -> str:
     return f"{name}=={version} \\\n    --hash=sha256:{hashlib.sha256(wheel.read_bytes()).hexdigest()}\n"
 
 
-def offline_action(tmp: Path, *, uv_wheel: bool = False, bad_hash: bool = False) -> tuple[Path, Path, str]:
+def platform_tag() -> str:
+    """A wheel platform tag this machine runs (Linux: manylinux; the tests run on Linux and macOS)."""
+    machine = platform.machine().lower()
+    if sys.platform == "darwin":
+        return f"macosx_11_0_{'arm64' if machine in ('arm64', 'aarch64') else 'x86_64'}"
+    return f"manylinux_2_17_{machine}.manylinux2014_{machine}"
+
+
+def offline_action(tmp: Path, *, uv_wheel: str | None = None, bad_hash: bool = False) -> tuple[Path, Path, str]:
     """An action folder whose lock is one stand-in wheel, and the wheelhouse that holds it.
 
-    uv_wheel: requirements-uv.lock pins a stand-in `uv` wheel whose script runs this test run's uv, so the
-    "install uv with pip" path runs offline. Returns (action folder, wheelhouse, lock sha256).
+    uv_wheel: requirements-uv.lock pins a stand-in `uv` wheel whose script runs this test run's uv: "any"
+    (py3-none-any, which only pip takes) or "platform" (tagged for this machine, which action/fetch_uv.py
+    takes). Returns (action folder, wheelhouse, lock sha256).
     """
     action = tmp / "action-checkout"
     action.mkdir(parents=True)
@@ -107,7 +119,8 @@ def offline_action(tmp: Path, *, uv_wheel: bool = False, bad_hash: bool = False)
         real_uv = Path(sys.executable).parent / "uv"
         assert real_uv.is_file(), "the test extra installs uv"
         launcher = f'#!/usr/bin/env bash\nexec "{real_uv}" "$@"\n'.encode()
-        wheel = build_wheel(wheelhouse, "uv", "0.0.1", {"uv-0.0.1.data/scripts/uv": launcher})
+        tag = "py3-none-any" if uv_wheel == "any" else f"py3-none-{platform_tag()}"
+        wheel = build_wheel(wheelhouse, "uv", "0.0.1", {"uv-0.0.1.data/scripts/uv": launcher}, tag=tag)
         uv_lock = _pin(wheel, "uv", "0.0.1")
     (action / "requirements-uv.lock").write_text(uv_lock, encoding="utf-8")
     return action, wheelhouse, hashlib.sha256(lock.encode()).hexdigest()

@@ -241,8 +241,20 @@ def test_uv_on_path_installs_the_lock(tmp_path: Path) -> None:
     assert (venv / ".nexus-lock-sha256").read_text(encoding="utf-8") == lock_hash
 
 
-def test_uv_is_installed_with_pip_from_its_pinned_lock_when_it_is_not_on_path(tmp_path: Path) -> None:
-    action, wheelhouse, _ = offline_action(tmp_path, uv_wheel=True)
+def test_uv_is_fetched_from_its_pinned_lock_when_it_is_not_on_path(tmp_path: Path) -> None:
+    action, wheelhouse, _ = offline_action(tmp_path, uv_wheel="platform")
+    runner = _offline_runner(tmp_path, action, wheelhouse)
+    result = runner.run_action({"mode": "command", "dry-run": "true"})
+    install = result.step("install")
+    assert install.outcome == "success", install.all_output()
+    assert "installed with uv" in install.stdout
+    root = Path(result.step("setup").outputs["root"])
+    assert "--- pip install uv" not in (root / "install.log").read_text(encoding="utf-8"), "fetch_uv.py did not"
+    assert (root / "uv" / "bin" / "uv").is_file()
+
+
+def test_uv_is_installed_with_pip_from_its_pinned_lock_when_it_cannot_be_fetched(tmp_path: Path) -> None:
+    action, wheelhouse, _ = offline_action(tmp_path, uv_wheel="any")  # no wheel tagged for this machine
     runner = _offline_runner(tmp_path, action, wheelhouse)
     result = runner.run_action({"mode": "command", "dry-run": "true"})
     install = result.step("install")
@@ -250,6 +262,7 @@ def test_uv_is_installed_with_pip_from_its_pinned_lock_when_it_is_not_on_path(tm
     assert "installed with uv" in install.stdout
     root = Path(result.step("setup").outputs["root"])
     assert (root / "uv" / "bin" / "uv").is_file()
+    assert "--- pip install uv" in (root / "install.log").read_text(encoding="utf-8")
     assert runner.cached_keys(), "the venv (and uv with it) was not saved"
 
 
