@@ -12,8 +12,10 @@
 #   warm   the venv restored by actions/cache/restore (here a local copy): install only checks the lock stamp
 #
 # Columns are seconds (median of the rounds) of the action's own steps: setup (find Python, hash the lock),
-# install (the install step alone), run (the CLI), and their sum. restore/save are the emulated cache service, a
-# local copy: on GitHub they are a download/upload of the venv, not measured here.
+# install (the install step alone), run (the CLI), and their sum (own), wall-clock; install-cpu and own-cpu are
+# the CPU time (user + system) of those steps' processes, which the machine's load inflates far less than wall
+# time. restore/save are the emulated cache service, a local copy: on GitHub they are a download/upload of the
+# venv, not measured here.
 #
 # Usage: benchmarks/cold_start.sh [rounds]   (BASE_PYTHON=/path/to/python3: the runner's Python)
 # Needs the network (the package index) for the cold starts.
@@ -71,6 +73,9 @@ def start(runner: Runner) -> dict[str, float]:
         sys.exit("the action did not report:\n" + nexus.all_output())
     times = {name: (result.step(key).seconds if result.step(key).ran else 0.0) for name, key in STEPS.items()}
     times["own"] = times["setup"] + times["install"] + times["run"]
+    own = [result.step(key) for key in ("setup", "install", "run") if result.step(key).ran]
+    times["own-cpu"] = sum(step.cpu_seconds for step in own)
+    times["install-cpu"] = result.step("install").cpu_seconds if result.step("install").ran else 0.0
     return times
 
 
@@ -84,11 +89,14 @@ for n in range(rounds):
 
 load = os.getloadavg()
 print(f"python: {base_python}, rounds: {rounds}, fixture: rust-clippy-pr (dry-run), load average: {load[0]:.1f} {load[1]:.1f}")
-print(f"{'installer':<11} {'start':<5} {'setup':>6} {'install':>8} {'run':>6} {'own':>6}   {'restore':>8} {'save':>6}")
+print(
+    f"{'installer':<11} {'start':<5} {'setup':>6} {'install':>8} {'run':>6} {'own':>6}   "
+    f"{'install-cpu':>11} {'own-cpu':>8}   {'restore':>8} {'save':>6}"
+)
 for (installer, phase), values in rows.items():
     med = {k: statistics.median(v[k] for v in values) for k in values[0]}
     print(
         f"{installer:<11} {phase:<5} {med['setup']:>6.2f} {med['install']:>8.2f} {med['run']:>6.2f} {med['own']:>6.2f}"
-        f"   {med['restore']:>8.2f} {med['save']:>6.2f}"
+        f"   {med['install-cpu']:>11.2f} {med['own-cpu']:>8.2f}   {med['restore']:>8.2f} {med['save']:>6.2f}"
     )
 PY

@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import re
+import resource
 import shutil
 import subprocess
 import time
@@ -272,6 +273,7 @@ class StepResult:
     stderr: str = ""
     outputs: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # user + system time of the step's processes: less at the mercy of the machine's load
     phase: str = "main"
     children: list[StepResult] = field(default_factory=list)
 
@@ -491,6 +493,7 @@ class Runner:
         if self.path_prepend:
             run_env["PATH"] = os.pathsep.join([*reversed(self.path_prepend), run_env.get("PATH", "")])
         workdir = self.workspace / str(step.get("working-directory", "."))
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         try:
             proc = subprocess.run(
                 [str(script) if part == "{0}" else part for part in command],
@@ -507,8 +510,12 @@ class Runner:
         self.summary_parts.append(files["GITHUB_STEP_SUMMARY"].read_text(encoding="utf-8"))
         self.job_env.update(parse_file_commands(files["GITHUB_ENV"].read_text(encoding="utf-8")))
         self.path_prepend += [p for p in files["GITHUB_PATH"].read_text(encoding="utf-8").splitlines() if p]
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         outputs = parse_file_commands(files["GITHUB_OUTPUT"].read_text(encoding="utf-8"))
-        return StepResult("", None, "success" if code == 0 else "failure", code, out, err, outputs)
+        result = StepResult("", None, "success" if code == 0 else "failure", code, out, err, outputs)
+        result.cpu_seconds = cpu
+        return result
 
     def _uses(self, uses: str, with_: dict[str, str], env: dict[str, str], context: dict[str, Any]) -> StepResult:
         if uses.startswith("actions/checkout@"):
