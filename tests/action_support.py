@@ -30,8 +30,9 @@ def fixture_inputs(name: str) -> dict[str, str]:
     return {
         "dry-run": "true",
         "event-name": fixture["event_name"],
-        "event-path": str(SMOKE / name / fixture["event"]),
-        "log-path": str(SMOKE / name / fixture["log_path"]),
+        # Relative to the workspace, where the emulated checkout put the fixtures (as in nexus_smoke.yml).
+        "event-path": f"tests/data/smoke/{name}/{fixture['event']}",
+        "log-path": f"tests/data/smoke/{name}/{fixture['log_path']}",
         "webhook-enabled": "true",
         "webhook-url": "https://hooks.example.invalid/nexus-harness",
         "webhook-format": "slack_blocks",

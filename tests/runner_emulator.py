@@ -342,6 +342,9 @@ class Runner:
         dirs = (base / "workspace", base / "runner-temp", base / "home")
         for folder in dirs:
             folder.mkdir(parents=True, exist_ok=True)
+        # What actions/checkout leaves: the repository's smoke fixtures inside the workspace (the action reads
+        # logs only from the workspace and RUNNER_TEMP).
+        shutil.copytree(ROOT / "tests" / "data" / "smoke", base / "workspace" / "tests" / "data" / "smoke")
         return dirs
 
     def run_job(self, workflow: dict[str, Any], job_id: str, *, job_env: dict[str, str] | None = None) -> JobResult:
