@@ -28,7 +28,7 @@ from nexus_action.github.failure import CallFailure, GitHubCallError
 from nexus_action.github.green import GreenFinder, workflow_of
 from nexus_action.guards import filter_jobs, fix_request_id, should_process
 from nexus_action.isotime import format_iso, parse_iso
-from nexus_action.logs.paths import refuse_outside_logs
+from nexus_action.logs.paths import outside_logs
 from nexus_action.report import Report, build_report
 from nexus_action.report.model import GreenRun, Snapshot
 from nexus_action.report.state import decode_block
@@ -94,8 +94,15 @@ def run_report(
     if not decision.process:
         return _skip_run(decision.reason, decision.rule, folder, runner, out)
     logs, ignored = _kept_logs(request.logs, settings)
-    # Before any log is read: one symlinked out of the workspace must not reach a comment.
-    refuse_outside_logs((log.path for log in logs), env, allow_outside=settings.allow_outside_logs)
+    # Before any log is read: one symlinked out of the workspace must not reach a comment. It is reported like a
+    # log that was never written (the job is still listed), with the error that says why, and the run goes on.
+    refused = outside_logs((log.path for log in logs), env, allow_outside=settings.allow_outside_logs)
+    for error in refused.values():
+        runner.annotate("error", f"{error.code}: {error.message}")
+    logs = [
+        replace(log, refused=f"{refused[log.path].code}: {refused[log.path].message}") if log.path in refused else log
+        for log in logs
+    ]
     if settings.dry_run:
         channels = dry_run_channels(settings, ctx, previous)
     else:

@@ -30,6 +30,7 @@ class LogArg:
 
     job: str
     path: Path
+    refused: str | None = None  # why the file must not be read (it resolves outside the workspace)
 
 
 def parse_log_args(values: Sequence[str]) -> list[LogArg]:
@@ -99,11 +100,14 @@ def _classify_given(
     """Classify one given log; a file that is missing or empty (a step before the `tee` failed) still yields the
     job, classified from its name alone and marked as having no log."""
     try:
-        usable = log.path.is_file() and log.path.stat().st_size > 0
+        usable = log.refused is None and log.path.is_file() and log.path.stat().st_size > 0
     except OSError:
         usable = False
+    if log.refused is not None:
+        notes.append(f"the log of job {log.job} was not available: {log.refused}")
     if not usable:
-        notes.append(f"the log of job {log.job} was not available ({str(log.path)!r} is missing or empty)")
+        if log.refused is None:
+            notes.append(f"the log of job {log.job} was not available ({str(log.path)!r} is missing or empty)")
         source: Path | BytesIO = BytesIO(f"##[error]{log.job}: failed; its log was not available\n".encode())
     else:
         source = log.path

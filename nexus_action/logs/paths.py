@@ -29,21 +29,29 @@ def outside_roots(path: Path, roots: Iterable[Path]) -> Path | None:
     return None if any(real == root or real.is_relative_to(root) for root in roots) else real
 
 
-def refuse_outside_logs(paths: Iterable[Path], env: Mapping[str, str], *, allow_outside: bool) -> None:
-    """Raise NEXUS-LOG-PATH-OUTSIDE for the first log file that resolves outside the workspace and RUNNER_TEMP
-    (missing files are left to the reader, which names them)."""
+def outside_logs(paths: Iterable[Path], env: Mapping[str, str], *, allow_outside: bool) -> dict[Path, NexusError]:
+    """Each log file that resolves outside the workspace and RUNNER_TEMP, with the NEXUS-LOG-PATH-OUTSIDE error
+    that says so (missing files are left to the reader, which names them)."""
     roots = allowed_roots(env)
     if allow_outside or not roots:
-        return
+        return {}
+    refused: dict[Path, NexusError] = {}
     for path in paths:
         if not path.exists():
             continue
         real = outside_roots(path, roots)
         if real is not None:
             via = f" (a symlink to {str(real)!r})" if path.is_symlink() or real != path.absolute() else ""
-            raise NexusError(
+            refused[path] = NexusError(
                 "NEXUS-LOG-PATH-OUTSIDE",
                 f"log {str(path)!r}{via} is outside the workspace and RUNNER_TEMP; it was not read",
                 "Keep log-path inside $GITHUB_WORKSPACE or $RUNNER_TEMP, or set `allow-outside-logs: true` "
                 "if reading that file is intended.",
             )
+    return refused
+
+
+def refuse_outside_logs(paths: Iterable[Path], env: Mapping[str, str], *, allow_outside: bool) -> None:
+    """Raise the NEXUS-LOG-PATH-OUTSIDE error of the first log file outside the workspace and RUNNER_TEMP."""
+    for error in outside_logs(paths, env, allow_outside=allow_outside).values():
+        raise error
