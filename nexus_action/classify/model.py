@@ -23,6 +23,8 @@ KINDS = (
     "timeout",
     "oom",
     "snapshot",
+    "docs",
+    "license",
     "unknown",
 )
 

@@ -18,7 +18,25 @@ from typing import Any
 from nexus_action.classify.model import KINDS
 from nexus_action.errors import NexusError
 
-DOMAINS = ("rust", "frontend", "python", "go", "jvm", "native", "infra", "github", "runner", "unknown", "any")
+DOMAINS = (
+    "rust",
+    "frontend",
+    "python",
+    "go",
+    "jvm",
+    "native",
+    "ruby",
+    "php",
+    "elixir",
+    "haskell",
+    "lua",
+    "perl",
+    "infra",
+    "github",
+    "runner",
+    "unknown",
+    "any",
+)
 MATCHERS = ("log", "workflow", "job", "step", "files", "annotation")
 ROLES = ("signal", "location", "file_header", "exit_fail", "exit_ok", "warning", "werror", "wrapper", "banner")
 ALLOWED_KEYS = frozenset({"id", "domain", "kind", "failure_type", "weight", "priority", "role", "needles", *MATCHERS})

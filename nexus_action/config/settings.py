@@ -20,7 +20,24 @@ from nexus_action.errors import NexusError, config_error
 Kind = Literal["bool", "int", "float", "str", "enum", "list", "map", "secret"]
 
 WEBHOOK_FORMATS = ("json", "slack_blocks", "teams_adaptive", "teams_messagecard")
-DOMAINS = ("rust", "frontend", "python", "go", "jvm", "native", "infra", "github", "runner", "unknown")
+DOMAINS = (
+    "rust",
+    "frontend",
+    "python",
+    "go",
+    "jvm",
+    "native",
+    "ruby",
+    "php",
+    "elixir",
+    "haskell",
+    "lua",
+    "perl",
+    "infra",
+    "github",
+    "runner",
+    "unknown",
+)
 PERMISSION_LEVELS = ("read", "triage", "write", "maintain", "admin")
 
 
