@@ -86,7 +86,52 @@ EXPECTED = {
     "runner_cancelled": ("runner", "timeout", "canceled"),
     "only_annotation": ("unknown", "unknown", "Release notes are missing"),
     "annotations_only": ("rust", "compile", "identical blocks"),
+    # Ecosystems beyond the development corpus, each written in its tool's own output format.
+    "native_xcodebuild_swift": ("native", "compile", "cannot find 'discountRate' in scope"),
+    "native_xcodebuild_xctest": ("native", "test", "-[LDGBalanceTests testRunningTotal]"),
+    "native_xcpretty": ("native", "test", "testSnoozeMovesAlarm, XCTAssertEqual failed"),
+    "native_swift_build": ("native", "compile", "has no member 'capitalised'"),
+    "native_swift_test": ("native", "test", "GreeterTests.testGreetsByName : XCTAssertEqual failed"),
+    "native_swift_testing": ("native", "test", "recorded an issue at CalculatorTests.swift:8:5"),
+    "native_autotools_configure": ("native", "compile", "configure: error: OpenSSL headers not found"),
+    "native_ctest_gtest": ("native", "test", "distance_test.cc:27: Failure"),
+    "native_meson": ("native", "compile", 'Dependency "gtk4" not found'),
+    "native_ninja_clang": ("native", "compile", "no matching function for call to 'parse_expr'"),
+    "native_lld_undefined": ("native", "compile", "ld.lld: error: undefined symbol"),
+    "ruby_rspec": ("ruby", "test", "Failure/Error: expect(cart.total).to eq(90)"),
+    "ruby_minitest_rake": ("ruby", "test", "SlugTest#test_strips_punctuation [test/slug_test.rb:12]"),
+    "ruby_rubocop": ("ruby", "lint", "Style/StringLiterals"),
+    "scala_sbt_compile": ("jvm", "compile", "Account.scala:27:18: type mismatch"),
+    "scala_scalatest": ("jvm", "test", "should add deposits *** FAILED ***"),
+    "lua_busted": ("lua", "test", "Failure → spec/stack_spec.lua @ 14"),
+    "lua_luacheck": ("lua", "lint", "(W211) unused variable 'top'"),
+    "elixir_exunit": ("elixir", "test", "test total applies the member discount (CartTest)"),
+    "elixir_mix_compile": ("elixir", "compile", "undefined function discount_for/1"),
+    "elixir_mix_compile_diagnostics": ("elixir", "compile", "cannot compile module Cart.Pricing"),
+    "perl_prove": ("perl", "test", "Failed test 'member discount applied'"),
+    "php_lint": ("php", "compile", "PHP Parse error"),
+    "php_composer": ("php", "dependency", "Root composer.json requires php ^8.3"),
+    "travis_phpunit": ("php", "test", "Inflector_helper_test::test_plural"),
+    "haskell_cabal_ghc": ("haskell", "compile", "src/Cart.hs:23:20: error:"),
+    "haskell_hspec": ("haskell", "test", "Cart.total applies the member discount"),
+    "jvm_checkstyle": ("jvm", "lint", "MissingJavadocMethod"),
+    "jvm_pmd": ("jvm", "lint", "Rule:UnusedPrivateField"),
+    "jvm_spotbugs": ("jvm", "lint", "NP_NULL_ON_SOME_PATH_EXCEPTION"),
+    "jvm_ktlint": ("jvm", "lint", "standard:no-blank-line-before-rbrace"),
+    "docs_javadoc": ("jvm", "docs", "@param name not found"),
+    "docs_sphinx": ("unknown", "docs", "install.rst:42:undefined label"),
+    "docs_mkdocs": ("unknown", "docs", "contains a link '../reference/config.md'"),
+    "license_checker": ("frontend", "license", "not permitted by the --onlyAllow flag"),
+    "license_cargo_deny": ("rust", "license", "failed to satisfy license requirements"),
+    "license_reuse": ("unknown", "license", "MISSING COPYRIGHT AND LICENSING INFORMATION"),
 }
+
+
+def test_configure_probes_and_conftest_errors_are_not_blockers() -> None:
+    """autoconf's `checking ... no` answers and the conftest.c it failed to compile are questions, not failures."""
+    result = classify_log(LOGS / "native_autotools_configure.log")
+    texts = [b.text for b in result.blockers]
+    assert not any("conftest" in t or t.startswith("checking ") for t in texts)
 
 
 @pytest.mark.parametrize("case", sorted(EXPECTED))
