@@ -98,6 +98,8 @@ EXPECTED = {
     "native_meson": ("native", "compile", 'Dependency "gtk4" not found'),
     "native_ninja_clang": ("native", "compile", "no matching function for call to 'parse_expr'"),
     "native_lld_undefined": ("native", "compile", "ld.lld: error: undefined symbol"),
+    "native_msvc": ("native", "compile", "error C2065: 'radius': undeclared identifier"),
+    "native_swiftlint": ("native", "lint", "Line Length Violation"),
     "ruby_rspec": ("ruby", "test", "Failure/Error: expect(cart.total).to eq(90)"),
     "ruby_minitest_rake": ("ruby", "test", "SlugTest#test_strips_punctuation [test/slug_test.rb:12]"),
     "ruby_rubocop": ("ruby", "lint", "Style/StringLiterals"),
