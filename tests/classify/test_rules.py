@@ -11,12 +11,18 @@ import pytest
 import yaml
 
 from nexus_action.classify import classify_text
+from nexus_action.classify.model import KINDS, agent_for
+from nexus_action.classify.rules import DOMAINS as RULE_DOMAINS
 from nexus_action.classify.rules import builtin_document, load_rules
+from nexus_action.config.settings import DOMAINS as ROUTING_DOMAINS
 from nexus_action.errors import NexusError
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "nexus_action" / "schemas" / "rules.schema.json").read_text(encoding="utf-8"))
-DOMAINS_REQUIRED = {"rust", "frontend", "python", "go", "jvm", "native", "infra", "github", "runner"}
+DOMAINS_REQUIRED = {
+    "rust", "frontend", "python", "go", "jvm", "native", "ruby", "php", "elixir", "haskell", "lua", "perl", "infra",
+    "github", "runner",
+}  # fmt: skip
 
 
 def test_rules_yaml_is_valid_against_the_schema() -> None:
@@ -28,6 +34,19 @@ def test_rule_ids_are_unique_and_every_domain_is_covered() -> None:
     assert len(ids) == len(set(ids))
     blocker_domains = {r["domain"] for r in builtin_document()["rules"] if "priority" in r}
     assert blocker_domains >= DOMAINS_REQUIRED
+
+
+def test_every_domain_rules_can_name_is_one_the_rest_of_the_product_knows() -> None:
+    """Rules, classification, config routing and the agent fallback share one domain list: an ecosystem with no
+    agent of its own (ruby, php, elixir, haskell, lua, perl) routes to Atlas unless `routing:` says otherwise."""
+    classification = json.loads(
+        (ROOT / "nexus_action" / "schemas" / "classification.schema.json").read_text(encoding="utf-8")
+    )
+    assert set(RULE_DOMAINS) - {"any"} == set(ROUTING_DOMAINS) == set(classification["properties"]["domain"]["enum"])
+    assert set(KINDS) == set(classification["properties"]["kind"]["enum"]) >= {"docs", "license"}
+    for domain in ("ruby", "php", "elixir", "haskell", "lua", "perl", "native"):
+        assert agent_for(domain) == "Atlas"
+    assert agent_for("ruby", {"ruby": "Ruby"}) == "Ruby"
 
 
 def test_schema_and_hand_checker_agree_on_bad_rules() -> None:
