@@ -31,6 +31,7 @@ LOCATION_BEFORE_REACH = 3  # Python prints `File "x.py", line N` a line or two a
 FAILING_SECTION_BONUS = 40
 WERROR_REACH = 40  # a -Werror line promotes a warning at most this many lines above it
 FILE_HEADER_REACH = 200
+MAX_FAILING_SECTIONS = 64
 # The output line just before a failing exit is the best guess when no rule knows the tool.
 LAST_OUTPUT = Rule(id="generic.last_output", domain="any", matcher="log", weight=0, priority=4)
 # A line the tool printed in red that no rule knows: above the exit lines, below every known error format.
@@ -122,7 +123,7 @@ def feed_line(signals: Signals, gate: Gate, line: LogLine) -> None:
             signals.section_start = line.number + 1
             continue
         if rule.role == "exit_fail" and not line.in_header:
-            signals.failing_sections.append((signals.section_start, line.number))
+            _add_section(signals.failing_sections, signals.section_start, line.number)
             _last_output(signals, line)
         if rule.role == "warning" and match is not None:
             if not line.in_header:
@@ -179,6 +180,18 @@ def _passing(signals: Signals, line: LogLine) -> bool:
     signals.blockers.feed(line)
     signals.blockers.discard(signals.passing.feed(line), line.step)
     return signals.passing.owns(line)
+
+
+def _add_section(sections: list[tuple[int, int]], start: int, end: int) -> None:
+    """Record a failing section, merged with the last one when they overlap or touch (the same lines are inside
+    either way): a log of failing exits, one per line, keeps one section, not one per line. Beyond
+    MAX_FAILING_SECTIONS disjoint ones, the oldest go: they only lift blockers, and the failure is usually last."""
+    if sections and start <= sections[-1][1] + 1:
+        sections[-1] = (min(start, sections[-1][0]), max(end, sections[-1][1]))
+        return
+    sections.append((start, end))
+    if len(sections) > MAX_FAILING_SECTIONS:
+        del sections[0]
 
 
 def _unknown_line(signals: Signals, line: LogLine) -> None:

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from nexus_action.classify.rules import Rule
+from nexus_action.logs.normalise import TRIGGER_LIMIT
 
 
 def _stdlib_regex_parser() -> Any:
@@ -112,7 +113,8 @@ def _usable(literal: str) -> bool:
 _DIGITS = re.compile(r"\d")
 _ASCII_DIGITS_MASKED = bytes.maketrans(b"0123456789", b"##########")
 MEMO_SIZE = 4096
-INSPECTED_SIZE = 256
+# The scanner inspects up to a chunk's TRIGGER_LIMIT lines before the engine reads them: keep all of them.
+INSPECTED_SIZE = 2 * TRIGGER_LIMIT
 
 
 class Gate:

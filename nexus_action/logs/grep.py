@@ -9,11 +9,14 @@ before.
 grep is used only when a probe shows it behaves exactly as needed (line numbers and byte offsets, `-a` for NUL
 bytes, ASCII case-folding in the C locale, CRLF kept; GNU grep does); otherwise, and whenever it fails, the pure
 Python search runs.
+
+grep holds a whole line in memory (a log that is one 2 GB line took 4 GB), so it runs under a shell's
+`ulimit -v` of GREP_MEMORY_KB: on a line too long for that it stops with "memory exhausted", and the Python
+search, which cuts over-long lines, reads the log instead.
 """
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 from collections.abc import Iterable, Iterator
@@ -25,12 +28,17 @@ from typing import IO, cast
 # Below this a log is searched in Python: starting grep costs about as much as searching a few MiB.
 GREP_MIN_BYTES = 4 << 20
 # -a: text even with NUL bytes; -n -b -o: the line number and file offset of each match, and the match
-# (the line numbers spare the scanner counting newlines); -i -E: any case, one alternation of the escaped
-# needles (as fast as -F with one -e per needle here, within noise). The C locale makes -i fold ASCII only,
-# byte by byte, as bytes.lower() does.
-_FLAGS = ("-a", "-n", "-b", "-o", "-i", "-E")
-_ERE_SPECIAL = re.compile(rb"([.[\]()*+?{}|^$\\])")
+# (the line numbers spare the scanner counting newlines); -i -F: any case, the needles as fixed strings, one -e
+# each. -F, not an -E alternation: on a log where most lines hold a needle, GNU grep -o -i -E took 25x longer
+# than -F (3.7 s against 0.15 s for 20 MB of "0 errors" lines); on ordinary logs the two ran within noise.
+# The C locale makes -i fold ASCII only, byte by byte, as bytes.lower() does.
+_FLAGS = ("-a", "-n", "-b", "-o", "-i", "-F")
 _ENV = {"LC_ALL": "C"}
+# Address space granted to grep: its own few MB plus a buffer for lines of up to ~20 MB (it holds a line
+# whole, and about twice its size while growing the buffer).
+GREP_MEMORY_KB = 64 * 1024
+# Runs grep under the memory limit: $0 is the limit in KiB, the rest is grep's command line.
+_LIMITED = 'ulimit -v "$0" && exec "$@"'
 _PROBE_INPUT = b"ab\nxERR y\r\n\x00 ##[e\n"
 _PROBE_OUTPUT = b"2:4:ERR\n3:13:##[\n"
 _PROBE_TIMEOUT = 5.0
@@ -44,11 +52,11 @@ class GrepFailed(Exception):
 def usable_grep() -> str | None:
     """The path of a grep that passes the probe, or None (then the Python search is used)."""
     grep = shutil.which("grep")
-    if grep is None:
+    if grep is None or shutil.which("sh") is None:
         return None
     try:
         probe = subprocess.run(
-            [grep, *_FLAGS, "-e", ere_alternation([b"err", b"##["])],
+            _command(grep, [b"err", b"##["]),
             input=_PROBE_INPUT,
             capture_output=True,
             env=_ENV,
@@ -66,9 +74,11 @@ def worth_grepping(size: int, needles: Iterable[bytes]) -> bool:
     return size >= GREP_MIN_BYTES and bool(needle_list) and all(n and b"\n" not in n for n in needle_list)
 
 
-def ere_alternation(needles: Iterable[bytes]) -> str:
-    """One POSIX extended regex matching any of the needles, each as a literal."""
-    return "|".join(_ERE_SPECIAL.sub(rb"\\\1", n).decode("utf-8", "surrogateescape") for n in needles)
+def _command(grep: str, needles: Iterable[bytes], *paths: str) -> list[str]:
+    """grep's command line for the needles (fixed strings), run by a shell that limits its memory first."""
+    patterns = [arg for n in needles for arg in ("-e", n.decode("utf-8", "surrogateescape"))]
+    sh = shutil.which("sh") or "/bin/sh"
+    return [sh, "-c", _LIMITED, str(GREP_MEMORY_KB), grep, *_FLAGS, *patterns, "--", *paths]
 
 
 @contextmanager
@@ -80,7 +90,7 @@ def grep_hits(grep: str, path: Path, needles: Iterable[bytes]) -> Iterator[Itera
     """
     try:
         proc = subprocess.Popen(
-            [grep, *_FLAGS, "-e", ere_alternation(needles), "--", str(path)],
+            _command(grep, needles, str(path)),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

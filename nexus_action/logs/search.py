@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable, Iterator
-from typing import IO
+from typing import IO, TypeVar
 
 # A line longer than this is cut: bounded memory even for a log without newlines.
 MAX_LINE_BYTES = 1 << 16
@@ -24,6 +24,7 @@ BOM = b"\xef\xbb\xbf"
 Spans = tuple[tuple[int, int], ...]
 # A chunk, or a line cut from one: a file's chunks are one reused bytearray, other streams' are bytes.
 Buffer = bytes | bytearray
+_T = TypeVar("_T")
 
 
 class Chunker:
@@ -162,6 +163,15 @@ def chunk_offset_of(spans: Spans, size: int, file_offset: int, length: int) -> i
     return None
 
 
+def _offset_in(spans: Spans, size: int, file_offset: int, length: int) -> int | None:
+    """chunk_offset_of, with the common one-span chunk worked out inline (it runs once per grep hit)."""
+    if len(spans) > 1:
+        return chunk_offset_of(spans, size, file_offset, length)
+    chunk_start, file_start = spans[0]
+    pos = chunk_start + file_offset - file_start
+    return pos if chunk_start <= pos and pos + length <= size else None
+
+
 def file_end_of(spans: Spans, size: int) -> int:
     """The file offset just past a chunk of `size` bytes."""
     chunk_start, file_start = spans[-1]
@@ -211,21 +221,74 @@ class RegexFinder:
         self.plain = needle_patterns(self.needles)
         self.with_extra = needle_patterns([*self.needles, extra])
 
-    def starts(self, buf: Buffer, spans: Spans, *, use_extra: bool) -> dict[int, int | None]:
-        """Start offset of each line holding a needle -> its line number when known (here: never)."""
+    def starts(self, buf: Buffer, spans: Spans, *, use_extra: bool, limit: int) -> dict[int, int | None]:
+        """Start offset of each line holding a needle -> its line number when known (here: never).
+
+        Over `limit` such lines: only the first and the last `limit // 2` (see `thinned`), found without
+        visiting the lines between them.
+        """
         low = buf.lower()
-        starts: dict[int, int | None] = {}
+        found: set[int] = set()
+        dense = False
         for pattern in self.with_extra if use_extra else self.plain:
-            found = pattern.search(low)
-            while found is not None:
-                pos = found.start()
-                starts[buf.rfind(b"\n", 0, pos) + 1] = None
-                nxt = buf.find(b"\n", pos)
-                found = pattern.search(low, nxt + 1) if nxt >= 0 else None
-        return starts
+            head, stopped = _lines_from(pattern, buf, low, 0, limit + 1)
+            found.update(head)
+            if stopped is not None:
+                dense = True
+                found.update(_last_lines_of(pattern, buf, low, stopped, limit // 2))
+        ordered = sorted(found)
+        if dense or len(ordered) > limit:
+            ordered = thinned(ordered, limit)
+        return dict.fromkeys(ordered)
 
     def finish(self) -> None:
         """Nothing to check: the search ran here."""
+
+
+def thinned(ordered: list[_T], limit: int) -> list[_T]:
+    """The first and the last `limit // 2` of more than `limit` trigger lines (in log order).
+
+    A chunk where most lines hold a needle ("0 errors", `-Werror` on every compile line) would otherwise cost a
+    full read of each; the lines kept are where a run of such output starts and where it ends (a failing tool
+    stops right after its error). Both searches keep the same lines, so they still agree.
+    """
+    if len(ordered) <= limit:
+        return ordered
+    half = limit // 2
+    return ordered[:half] + ordered[len(ordered) - half :]
+
+
+def _lines_from(
+    pattern: re.Pattern[bytes], buf: Buffer, low: Buffer, pos: int, most: int
+) -> tuple[list[int], int | None]:
+    """Starts of the lines at or after `pos` where `pattern` matches, up to `most` of them; and, when it stopped
+    early, the offset of the line start it stopped at."""
+    out: list[int] = []
+    found = pattern.search(low, pos)
+    while found is not None:
+        start = buf.rfind(b"\n", 0, found.start()) + 1
+        if len(out) == most:
+            return out, start
+        out.append(start)
+        nxt = buf.find(b"\n", found.start())
+        found = pattern.search(low, nxt + 1) if nxt >= 0 else None
+    return out, None
+
+
+def _last_lines_of(pattern: re.Pattern[bytes], buf: Buffer, low: Buffer, after: int, count: int) -> list[int]:
+    """The starts of the last `count` lines where `pattern` matches (there are more than that after `after`).
+
+    Searches ever larger windows at the end of the chunk, so a dense chunk costs about `count` matches, not all.
+    A line starting before a window is complete only if `count` lines start inside it, so those are what counts.
+    """
+    size = max(len(buf) - after, 1) // 8 or 1
+    while True:
+        window = max(after, len(buf) - size)
+        lines, _ = _lines_from(pattern, buf, low, window, len(buf))
+        inside = [start for start in lines if start >= window]
+        if len(inside) >= count or window == after:
+            return lines[max(0, len(lines) - count) :]
+        size *= 4
 
 
 class OffsetFinder:
@@ -241,25 +304,35 @@ class OffsetFinder:
         self.needles = lowered(needles)
         self.extra = extra
         self.pending = next(self.hits, None)
+        # The last chunk held more trigger lines than its limit: reading every hit of such a chunk costs more than
+        # searching it here (grep -o writes a record per hit), so the caller may stop reading them.
+        self.overflowed = False
 
-    def starts(self, buf: Buffer, spans: Spans, *, use_extra: bool) -> dict[int, int | None]:
-        """Start offset of each line holding a needle -> its line number."""
+    def starts(self, buf: Buffer, spans: Spans, *, use_extra: bool, limit: int) -> dict[int, int | None]:
+        """Start offset of each line holding a needle -> its line number; over `limit`, as `thinned` says.
+
+        Every hit of the chunk is read (grep wrote them), but only the kept lines are placed in the chunk.
+        """
         end = file_end_of(spans, len(buf))
-        starts: dict[int, int | None] = {}
+        lines: list[tuple[int, int]] = []  # (line number, chunk offset of its first hit) per trigger line
+        last_number = -1
         while self.pending is not None and self.pending[1] < end:
             number, file_offset, matched = self.pending
             self.pending = next(self.hits, None)
-            pos = chunk_offset_of(spans, len(buf), file_offset, len(matched))
+            if number == last_number:
+                continue  # another needle on a line already taken
+            pos = _offset_in(spans, len(buf), file_offset, len(matched))
             if pos is None:
                 continue  # in the dropped tail of an over-long line (or the BOM): the chunk never held it
-            start = buf.rfind(b"\n", 0, pos) + 1
-            if not use_extra and matched.lower() == self.extra and not self._holds_needle(buf, start):
+            if not use_extra and matched.lower() == self.extra and not self._holds_needle(buf, pos):
                 continue
-            starts[start] = number
-        return starts
+            lines.append((number, pos))
+            last_number = number
+        self.overflowed = len(lines) > limit
+        return {buf.rfind(b"\n", 0, pos) + 1: number for number, pos in thinned(lines, limit)}
 
-    def _holds_needle(self, buf: Buffer, start: int) -> bool:
-        line = buf[start : buf.find(b"\n", start)].lower()
+    def _holds_needle(self, buf: Buffer, pos: int) -> bool:
+        line = buf[buf.rfind(b"\n", 0, pos) + 1 : buf.find(b"\n", pos)].lower()
         return any(needle in line for needle in self.needles)
 
     def finish(self) -> None:

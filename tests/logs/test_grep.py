@@ -10,7 +10,7 @@ import pytest
 
 from nexus_action.classify import classify_log
 from nexus_action.logs import grep as grep_search
-from nexus_action.logs.grep import GrepFailed, ere_alternation, grep_hits, usable_grep, worth_grepping
+from nexus_action.logs.grep import GrepFailed, grep_hits, usable_grep, worth_grepping
 from nexus_action.logs.normalise import searched_needles
 
 LOGS = Path(__file__).parent.parent / "data" / "logs"
@@ -18,8 +18,14 @@ NEEDLES = (b"error", b"fail", b"fatal", b"##[", b"exited with", b"err!")
 needs_grep = pytest.mark.skipif(shutil.which("grep") is None, reason="no grep on PATH")
 
 
-def test_needles_become_one_literal_alternation() -> None:
-    assert ere_alternation([b"##[", b"a.b", b"x|y", b"exited with"]) == r"##\[|a\.b|x\|y|exited with"
+@needs_grep
+def test_needles_are_fixed_strings(tmp_path: Path) -> None:
+    path = tmp_path / "log.txt"
+    path.write_bytes(b"axb\na.b\nx|y\nx\n-e\n")
+    grep = usable_grep()
+    assert grep is not None
+    with grep_hits(grep, path, [b"a.b", b"x|y", b"-e"]) as hits:
+        assert [number for number, _, _ in hits] == [2, 3, 5]
 
 
 def test_only_big_files_with_plain_needles_are_worth_grep() -> None:
