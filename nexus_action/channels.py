@@ -12,6 +12,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from nexus_action.config.settings import Settings
@@ -68,6 +69,9 @@ class UnreachableGitHub:
         raise self._refuse(verb, path)
 
     def download(self, path: str) -> bytes:
+        raise self._refuse("GET", path)
+
+    def download_to(self, path: str, dest: Path, *, max_bytes: int = 0) -> int:
         raise self._refuse("GET", path)
 
 

@@ -117,7 +117,9 @@ def run_report(
         max_age_days=settings.green_max_age_days,
         cached=_cached_green(previous),
     )
-    gathered = gather_jobs(channels.api, ctx, settings, logs, classify or _classifier(), green=green)
+    gathered = gather_jobs(
+        channels.api, ctx, settings, logs, classify or _classifier(), green=green, log_dir=folder.path
+    )
     if gathered.pr_number is not None and ctx.pr_number is None:
         ctx = replace(ctx, pr_numbers=(gathered.pr_number,))
     snapshot = build_snapshot(ctx, gathered, created_at=now, fix_request=fix_request_id(ctx))

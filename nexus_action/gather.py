@@ -66,15 +66,17 @@ def gather_jobs(
     classify: Classify,
     *,
     green: GreenFinder | None = None,
+    log_dir: Path | None = None,
 ) -> Gathered:
     """Jobs from the `--log` files when any are given (only the PR is looked up), else from the run on GitHub,
-    each compared with its log in the last green run when `green` finds one."""
+    each compared with its log in the last green run when `green` finds one (the run's logs downloaded to files
+    in a scratch folder inside `log_dir`, removed once classified)."""
     if logs:
         evidence = pr_evidence(api, ctx)
         gathered = Gathered(pr_number=evidence.pr_number, problems=list(evidence.problems))
         gathered.jobs = tuple(_classify_given(log, ctx, settings, classify, gathered.notes) for log in logs)
         return gathered
-    run = gather_run(api, ctx, ignore_jobs=settings.ignore_jobs)
+    run = gather_run(api, ctx, ignore_jobs=settings.ignore_jobs, log_dir=log_dir)
     gathered = Gathered(pr_number=run.pr_number, listed=run.listed, problems=list(run.problems))
     if run.list_failure is not None:
         failure = run.list_failure
@@ -82,14 +84,17 @@ def gather_jobs(
         gathered.list_error = f"the run's jobs could not be read: {failure.operation} -> {status} {failure.reason}"
         gathered.notes.append(gathered.list_error)
     routing = dict(settings.routing)
-    gathered.jobs = classify_jobs(
-        run,
-        workflow=ctx.workflow,
-        classify=classify,
-        routing=routing,
-        extra_rules=settings.extra_rules,
-        green=green.log_for if green is not None else None,
-    )
+    try:
+        gathered.jobs = classify_jobs(
+            run,
+            workflow=ctx.workflow,
+            classify=classify,
+            routing=routing,
+            extra_rules=settings.extra_rules,
+            green=green.log_for if green is not None else None,
+        )
+    finally:
+        run.close()
     gathered.green = green.used if green is not None else None
     return gathered
 

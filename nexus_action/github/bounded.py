@@ -7,6 +7,7 @@ time left, and a body also stops at its request's share of the run's deadline (`
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,15 +28,25 @@ def read_within(raw: Any, deadline: Deadline, *, limit: int, read_timeout: float
     that drips in one byte at a time stops at the deadline instead of when the server pleases.
     """
     out = bytearray()
-    while len(out) < limit:
+    stream_within(raw, deadline, out.extend, limit=limit, read_timeout=read_timeout)
+    return bytes(out)
+
+
+def stream_within(
+    raw: Any, deadline: Deadline, sink: Callable[[bytes], object], *, limit: int, read_timeout: float
+) -> int:
+    """As read_within, handing each piece to `sink` as it arrives (a file's write: the body never sits whole in
+    memory); returns the bytes handed over."""
+    out = 0
+    while out < limit:
         left = deadline.remaining()
         if left <= 0:
-            raise DeadlinePassed(f"{deadline.which} passed while reading the answer ({len(out):,} bytes read)")
+            raise DeadlinePassed(f"{deadline.which} passed while reading the answer ({out:,} bytes read)")
         sock = getattr(getattr(raw, "connection", None), "sock", None)
         if sock is not None:
             sock.settimeout(max(0.001, min(read_timeout, left)))
         try:
-            chunk = _read1(raw, min(READ_CHUNK, limit - len(out)))
+            chunk = _read1(raw, min(READ_CHUNK, limit - out))
         except (ReadTimeoutError, TimeoutError) as exc:
             if deadline.passed:
                 raise DeadlinePassed(f"{deadline.which} passed while reading the answer") from None
@@ -44,8 +55,9 @@ def read_within(raw: Any, deadline: Deadline, *, limit: int, read_timeout: float
             raise requests.ConnectionError(f"connection broken while reading: {exc}") from None
         if not chunk:
             break
-        out.extend(chunk)
-    return bytes(out)
+        sink(chunk)
+        out += len(chunk)
+    return out
 
 
 def _read1(raw: Any, amount: int) -> bytes:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 from nexus_action.classify.model import BaselineSummary, Classification
@@ -201,13 +202,14 @@ class GreenFinder:
 
 
 def classify_against_green(
-    classify: Callable[..., Classification], log: bytes, green: GreenLog | None, **kwargs: Any
+    classify: Callable[..., Classification], log: Path | bytes, green: GreenLog | None, **kwargs: Any
 ) -> Classification:
-    """Classify one failed job's log, compared with its green log when there is one; otherwise the plain
-    classification, carrying why it was not compared (shown in the report)."""
+    """Classify one failed job's log (a downloaded file, or bytes), compared with its green log when there is
+    one; otherwise the plain classification, carrying why it was not compared (shown in the report)."""
+    source = log if isinstance(log, Path) else BytesIO(log)
     if green is not None and green.log is not None:
-        return classify(BytesIO(log), baseline=BytesIO(green.log), **kwargs)
-    result = classify(BytesIO(log), **kwargs)
+        return classify(source, baseline=BytesIO(green.log), **kwargs)
+    result = classify(source, **kwargs)
     if green is None or green.skipped is None:
         return result
     return replace(result, baseline=BaselineSummary(used=False, note=green.skipped))

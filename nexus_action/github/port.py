@@ -8,6 +8,7 @@ the very same chain as a live run.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 from nexus_action.github.ledger import CallLedger
@@ -33,3 +34,6 @@ class RestApi(Protocol):
     def send(self, verb: str, path: str, body: dict[str, Any] | None = None, *, read: Callable[[Any], T]) -> T: ...
 
     def download(self, path: str) -> bytes: ...
+
+    def download_to(self, path: str, dest: Path, *, max_bytes: int = ...) -> int:
+        """`download` streamed into the file `dest`; the bytes written (at most `max_bytes`)."""

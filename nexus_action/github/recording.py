@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import urlencode
 
@@ -191,6 +192,9 @@ class RecordingGitHub:
             raise self._missing("GET", path, params)
 
     def download(self, path: str) -> bytes:
+        raise self._missing("GET", path)
+
+    def download_to(self, path: str, dest: Path, *, max_bytes: int = 0) -> int:
         raise self._missing("GET", path)
 
     # --- writes --------------------------------------------------------------------------------------------

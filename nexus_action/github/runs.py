@@ -7,8 +7,10 @@ still reported, classified from its check-run annotations and failing step name 
 from __future__ import annotations
 
 import fnmatch
+import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from nexus_action.classify.model import Classification
@@ -46,7 +48,7 @@ class JobEvidence:
     url: str | None
     step: str | None
     step_number: int | None
-    log: bytes | None
+    log: Path | None  # the downloaded log, in the evidence's scratch folder
     annotations: tuple[str, ...] = ()
     problem: CallFailure | None = None  # why the log is missing (NEXUS-LOG-UNAVAILABLE)
 
@@ -59,6 +61,13 @@ class RunEvidence:
     problems: list[CallFailure] = field(default_factory=list)
     listed: bool = False  # the run's job list was read (so "no failed job" is a fact, not a gap)
     list_failure: CallFailure | None = None  # why it could not be read
+    # Holds the downloaded logs; removed by close(), or when the evidence is garbage-collected.
+    scratch: tempfile.TemporaryDirectory[str] | None = None
+
+    def close(self) -> None:
+        """Remove the downloaded logs."""
+        if self.scratch is not None:
+            self.scratch.cleanup()
 
 
 def read_job(data: Any) -> dict[str, Any]:
@@ -135,8 +144,9 @@ def read_annotations(data: Any) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def gather_job(api: RestApi, ctx: RunContext, job: Mapping[str, Any]) -> JobEvidence:
-    """Download the job's log; when GitHub has none yet (404 while running), fall back to annotations.
+def gather_job(api: RestApi, ctx: RunContext, job: Mapping[str, Any], folder: Path) -> JobEvidence:
+    """Download the job's log into a file in `folder`; when GitHub has none yet (404 while running), fall back
+    to annotations.
 
     Calls: GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs (302 -> short-lived URL)
     """
@@ -144,11 +154,14 @@ def gather_job(api: RestApi, ctx: RunContext, job: Mapping[str, Any]) -> JobEvid
     job_id = field_int(job, "id")  # checked by read_job
     url = field_str(job, "html_url") or None  # no `#step:` fragment: report.render.log_line_url adds it, once
     base = JobEvidence(job_id, field_str(job, "name") or str(job_id), url, step, number, None)
+    dest = folder / f"job-{job_id}.log"
     try:
-        return replace(base, log=api.download(f"/repos/{ctx.repository}/actions/jobs/{job_id}/logs"))
+        api.download_to(f"/repos/{ctx.repository}/actions/jobs/{job_id}/logs", dest)
+        return replace(base, log=dest)
     except GitHubCallError as err:
         # 404 while the job is queued or running, or an expired log: data for the report, not a crash.
         problem = CallFailure(err.failure.operation, err.failure.status, "log-unavailable", err.failure.reason)
+        dest.unlink(missing_ok=True)
     try:
         annotations = job_annotations(api, ctx, job)
     except GitHubCallError:
@@ -208,9 +221,14 @@ def pr_evidence(api: RestApi, ctx: RunContext) -> RunEvidence:
     return evidence
 
 
-def gather_run(api: RestApi, ctx: RunContext, *, ignore_jobs: Iterable[str] = ()) -> RunEvidence:
+def gather_run(
+    api: RestApi, ctx: RunContext, *, ignore_jobs: Iterable[str] = (), log_dir: Path | None = None
+) -> RunEvidence:
     """Everything the report needs from GitHub. Failures to read are recorded, never raised: a job list that
-    cannot be read leaves `listed` False and says why in `list_failure`."""
+    cannot be read leaves `listed` False and says why in `list_failure`.
+
+    Logs are downloaded into a new scratch folder inside `log_dir` (the system's temp folder when None).
+    """
     evidence = pr_evidence(api, ctx)
     try:
         failed = list_failed_jobs(api, ctx, ignore_jobs)
@@ -219,8 +237,13 @@ def gather_run(api: RestApi, ctx: RunContext, *, ignore_jobs: Iterable[str] = ()
         evidence.problems.append(err.failure)
         return evidence
     evidence.listed = ctx.run_id is not None
+    if not failed:
+        return evidence
+    if log_dir is not None:
+        log_dir.mkdir(parents=True, exist_ok=True)
+    evidence.scratch = tempfile.TemporaryDirectory(prefix="nexus-logs-", dir=log_dir)
     for job in failed:
-        gathered = gather_job(api, ctx, job)
+        gathered = gather_job(api, ctx, job, Path(evidence.scratch.name))
         evidence.jobs.append(gathered)
         if gathered.problem:
             evidence.problems.append(gathered.problem)

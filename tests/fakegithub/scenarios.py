@@ -11,6 +11,7 @@ import base64
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from nexus_action.classify.model import Blocker, Classification
@@ -42,8 +43,10 @@ def is_report(body: str) -> bool:
 
 
 def classify(log: Any, **kw: Any) -> Classification:
-    """Stand-in classifier: the first line that says `error` is the blocker."""
-    for number, raw in enumerate(log.read().decode("utf-8", "replace").split("\n"), 1):
+    """Stand-in classifier: the first line that says `error` is the blocker. `log`: a path or a stream, as for
+    classify_log (downloaded logs come as files)."""
+    data = log.read_bytes() if isinstance(log, Path) else log.read()
+    for number, raw in enumerate(data.decode("utf-8", "replace").split("\n"), 1):
         if "error" in raw.lower():
             blocker = Blocker(log_line=number, text=raw.split("Z ", 1)[-1][:200], step=kw.get("step"))
             return Classification("rust", "Rex", "lint", "rust_clippy", 0.9, blocker, (blocker,))
