@@ -29,7 +29,7 @@ _DEEP = re.compile(b"|".join(re.escape(n) for n in DEEP_NEEDLES))
 # At most this many trigger lines of one chunk are read (the first and the last half of them; see
 # search.thinned). Real logs stay far below it (the densest of the dev corpus: 200 in 110 KB); a log where
 # every line says "0 errors" or passes -Werror would otherwise cost a full read of every line.
-TRIGGER_LIMIT = 512
+TRIGGER_LIMIT = 256
 # The last lines of every log are read too (check-run annotation text is often all "tail").
 END_CONTEXT = 20
 # A `##[group]Run` header (script + env) that never sees its `##[endgroup]` stops counting as header here.
