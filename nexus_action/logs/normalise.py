@@ -30,6 +30,7 @@ _DEEP = re.compile(b"|".join(re.escape(n) for n in DEEP_NEEDLES))
 # search.thinned). Real logs stay far below it (the densest of the dev corpus: 200 in 110 KB); a log where
 # every line says "0 errors" or passes -Werror would otherwise cost a full read of every line.
 TRIGGER_LIMIT = 256
+DENSE_RUN_SHARE = 8
 # The last lines of every log are read too (check-run annotation text is often all "tail").
 END_CONTEXT = 20
 # A `##[group]Run` header (script + env) that never sees its `##[endgroup]` stops counting as header here.
@@ -204,11 +205,15 @@ def scan_lines(
         if not travis and _travis_marker(buf, first_number + TRAVIS_SNIFF_LINES - number):
             # A Travis log: its command lines (`$ cmd`) are step boundaries, so the scanner must see them.
             travis = True
-        starts = finder.starts(buf, spans, use_extra=travis, limit=trigger_limit)
+        # After a chunk over its limit, one more such chunk is the same output going on: its first and last
+        # few lines are enough (the run's start was read; its end is in the last such chunk, whichever it is).
+        limit = max(trigger_limit // DENSE_RUN_SHARE, 2) if finder.overflowed else trigger_limit
+        starts = finder.starts(buf, spans, use_extra=travis, limit=limit)
         if isinstance(finder, OffsetFinder) and finder.overflowed:
             # Both finders keep the same lines, so the search can move here at any chunk; the searcher's process
             # waits on its full pipe until the caller ends it.
             finder = RegexFinder(needles, TRAVIS_COMMAND)
+            finder.overflowed = True
         wanted: dict[int, bool] = {}  # line start offset -> is a trigger
         decoded: dict[int, str] = {}  # line start offset -> clean_text of that line, when already computed
         if pending_after:

@@ -220,6 +220,7 @@ class RegexFinder:
         self.needles = lowered(needles)
         self.plain = needle_patterns(self.needles)
         self.with_extra = needle_patterns([*self.needles, extra])
+        self.overflowed = False  # the last chunk held more trigger lines than its limit
 
     def starts(self, buf: Buffer, spans: Spans, *, use_extra: bool, limit: int) -> dict[int, int | None]:
         """Start offset of each line holding a needle -> its line number when known (here: never).
@@ -235,9 +236,10 @@ class RegexFinder:
             found.update(head)
             if stopped is not None:
                 dense = True
-                found.update(_last_lines_of(pattern, buf, low, stopped, limit // 2))
+                found.update(_last_lines_of(pattern, buf, low, stopped, limit // 2, seen=len(head)))
         ordered = sorted(found)
-        if dense or len(ordered) > limit:
+        self.overflowed = dense or len(ordered) > limit
+        if self.overflowed:
             ordered = thinned(ordered, limit)
         return dict.fromkeys(ordered)
 
@@ -275,13 +277,16 @@ def _lines_from(
     return out, None
 
 
-def _last_lines_of(pattern: re.Pattern[bytes], buf: Buffer, low: Buffer, after: int, count: int) -> list[int]:
-    """The starts of the last `count` lines where `pattern` matches (there are more than that after `after`).
+def _last_lines_of(
+    pattern: re.Pattern[bytes], buf: Buffer, low: Buffer, after: int, count: int, *, seen: int
+) -> list[int]:
+    """The starts of the last `count` lines at or after `after` where `pattern` matches.
 
     Searches ever larger windows at the end of the chunk, so a dense chunk costs about `count` matches, not all.
     A line starting before a window is complete only if `count` lines start inside it, so those are what counts.
     """
-    size = max(len(buf) - after, 1) // 8 or 1
+    # First guess: the window that would hold `count` lines at the density of the `seen` lines before `after`.
+    size = max(after * count // max(seen, 1) * 5 // 4, 1)
     while True:
         window = max(after, len(buf) - size)
         lines, _ = _lines_from(pattern, buf, low, window, len(buf))

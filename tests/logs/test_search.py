@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,7 +11,16 @@ from pathlib import Path
 import pytest
 
 from nexus_action.logs.normalise import LogLine, scan_lines, searched_needles
-from nexus_action.logs.search import MAX_LINE_BYTES, Buffer, Chunker, Spans, chunk_offset_of
+from nexus_action.logs.search import (
+    MAX_LINE_BYTES,
+    Buffer,
+    Chunker,
+    OffsetFinder,
+    RegexFinder,
+    Spans,
+    chunk_offset_of,
+    thinned,
+)
 
 LOGS = Path(__file__).parent.parent / "data" / "logs"
 NEEDLES = (b"error", b"fail", b"fatal", b"##[", b"exited with", b"err!")
@@ -133,3 +143,51 @@ def test_a_travis_marker_alone_counts_only_in_a_travis_log() -> None:
 def test_a_chunk_of_a_file_is_one_reused_buffer() -> None:
     seen: list[Buffer] = [buf for buf, _ in Chunker(io.BytesIO(b"a\nb\n" * 10), 4)]
     assert len({id(buf) for buf in seen}) == 1  # no new megabyte per chunk
+
+
+# Lines for dense chunks: several needles, any case, lines holding two needles, and plain lines between.
+DENSE_LINES = (b"plain", b"", b"error", b"an ERROR and a fail", b"Fatal", b"##[error]x", b"exited with 1", b"err!")
+
+
+def dense_chunk(rng: random.Random) -> bytes:
+    """A chunk whose density of needle lines changes along it (dense runs, sparse stretches)."""
+    lines: list[bytes] = []
+    for _ in range(rng.randint(0, 12)):
+        needle_share = rng.choice([0.0, 0.1, 0.9, 1.0])
+        for _ in range(rng.randint(0, 60)):
+            lines.append(rng.choice(DENSE_LINES[2:]) if rng.random() < needle_share else rng.choice(DENSE_LINES[:2]))
+    return b"".join(line + b"\n" for line in lines)
+
+
+def trigger_starts(buf: bytes) -> list[int]:
+    starts, pos = [], 0
+    for line in buf.split(b"\n")[:-1]:
+        if any(n in line.lower() for n in NEEDLES):
+            starts.append(pos)
+        pos += len(line) + 1
+    return starts
+
+
+def test_thinned_keeps_the_first_and_the_last_half() -> None:
+    assert thinned([1, 2, 3], 4) == [1, 2, 3]
+    assert thinned(list(range(10)), 4) == [0, 1, 8, 9]
+
+
+@pytest.mark.parametrize("limit", [2, 4, 10, 64])
+def test_a_dense_chunk_gives_its_first_and_last_trigger_lines_in_both_finders(limit: int) -> None:
+    for seed in range(150):
+        buf = dense_chunk(random.Random(seed))
+        expected = thinned(trigger_starts(buf), limit)
+        searched = RegexFinder(NEEDLES, b"travis_time:start").starts(buf, ((0, 0),), use_extra=False, limit=limit)
+        assert list(searched) == expected, seed
+        hits = reference_hits(buf, searched_needles(NEEDLES))
+        given = OffsetFinder(hits, NEEDLES, b"travis_time:start").starts(buf, ((0, 0),), use_extra=False, limit=limit)
+        assert list(given) == expected, seed
+
+
+@pytest.mark.parametrize("chunk_size", [64, 4096])
+def test_a_trigger_limit_keeps_both_searches_in_agreement(chunk_size: int) -> None:
+    for seed in range(20):
+        data = dense_chunk(random.Random(seed))
+        searched, given = scan_both(data, chunk_size, trigger_limit=4)
+        assert given == searched, seed
