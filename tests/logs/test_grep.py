@@ -107,3 +107,20 @@ def test_the_probe_refuses_a_grep_that_answers_wrong(tmp_path: Path, monkeypatch
         assert usable_grep() is None
     finally:
         usable_grep.cache_clear()
+
+
+@needs_grep
+def test_a_line_too_long_for_grep_leaves_the_log_to_python(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # grep holds a whole line in memory: under its limit (16 MiB here) a 9 MB line makes it give up.
+    monkeypatch.setattr(grep_search, "GREP_MEMORY_KB", 16 * 1024)
+    log = tmp_path / "one-line.log"
+    log.write_bytes(b"error-free bytes " * 550_000 + b"\nerror: boom\n")
+    grep = usable_grep()
+    assert grep is not None
+    with pytest.raises(GrepFailed), grep_hits(grep, log, searched_needles(NEEDLES)) as hits:
+        list(hits)
+    monkeypatch.setattr(grep_search, "GREP_MIN_BYTES", 0)
+    result = classify_log(log)
+    assert result == classify_log(log, use_grep=False)
+    assert result.top_blocker is not None
+    assert result.top_blocker.log_line == 2
