@@ -59,7 +59,7 @@ def test_every_line_a_blocker_keeps_the_candidates_bounded(tmp_path: Path) -> No
     lines = [b"error[E0308]: mismatched types in item_%d\n  --> src/m%d.rs:%d:5\n" % (n, n, n) for n in range(20_000)]
     path = tmp_path / "errors.log"
     path.write_bytes(b"".join(lines))
-    signals = _signals(path, load_rules(), None, use_grep=False)
+    signals = _signals(path, load_rules(), None, {}, use_grep=False)
     assert 0 < len(signals.blockers.candidates) <= 2 * KEEP_CANDIDATES
 
 
