@@ -13,6 +13,8 @@ when the green run is older than `max_age_days`, or when the run's deadline is n
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -39,7 +41,7 @@ class GreenLog:
     """What the comparison of one failed job gets: the green run and its log of the job, or why not."""
 
     run: GreenRun | None
-    log: bytes | None = None
+    log: Path | None = None  # a temporary file, removed once the comparison has read it
     skipped: str | None = None
 
 
@@ -193,12 +195,17 @@ class GreenFinder:
         no_time = self._no_time()
         if no_time:
             return GreenLog(run, skipped=no_time)
+        # Streamed to disk like the failed jobs' logs: a green log can be as large as the failing one.
+        fd, name = tempfile.mkstemp(prefix="nexus-green-", suffix=".log")
+        os.close(fd)
+        dest = Path(name)
         try:
-            log = self.api.download(f"/repos/{self.ctx.repository}/actions/jobs/{job_id}/logs")
+            self.api.download_to(f"/repos/{self.ctx.repository}/actions/jobs/{job_id}/logs", dest)
         except GitHubCallError as err:
+            dest.unlink(missing_ok=True)
             status = f"HTTP {err.failure.status}" if err.failure.status else err.failure.reason
             return GreenLog(run, skipped=f"the green run's log of {job_name!r} is gone or unreadable ({status})")
-        return GreenLog(run, log=log)
+        return GreenLog(run, log=dest)
 
 
 def classify_against_green(
@@ -208,7 +215,10 @@ def classify_against_green(
     one; otherwise the plain classification, carrying why it was not compared (shown in the report)."""
     source = log if isinstance(log, Path) else BytesIO(log)
     if green is not None and green.log is not None:
-        return classify(source, baseline=BytesIO(green.log), **kwargs)
+        try:
+            return classify(source, baseline=green.log, **kwargs)
+        finally:
+            green.log.unlink(missing_ok=True)
     result = classify(source, **kwargs)
     if green is None or green.skipped is None:
         return result

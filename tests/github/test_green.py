@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from io import BytesIO
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,9 +38,11 @@ def replay(name: str) -> tuple[GreenResult, list[str]]:
 def test_found_once_per_workflow_then_one_log_call_per_failed_job() -> None:
     result, made = replay("found")
     test_log, lint_log = result.logs
-    assert test_log.log == GREEN_LOG
+    assert test_log.log is not None
+    assert test_log.log.read_bytes() == GREEN_LOG  # streamed to a temporary file
     assert test_log.skipped is None
-    assert lint_log.log == b"ok\n"
+    assert lint_log.log is not None
+    assert lint_log.log.read_bytes() == b"ok\n"
     run = test_log.run
     assert run is not None
     assert run.head_sha == GREEN_SHA
@@ -52,7 +55,8 @@ def test_found_once_per_workflow_then_one_log_call_per_failed_job() -> None:
 
 def test_cached_green_run_costs_only_the_log() -> None:
     result, made = replay("cached")
-    assert result.logs[0].log == GREEN_LOG
+    assert result.logs[0].log is not None
+    assert result.logs[0].log.read_bytes() == GREEN_LOG
     assert made == ["GET /repos/octo-org/octo-repo/actions/jobs/1005/logs", "GET /_blobs/logs/1005"]
     assert result.api_calls == 1
 
@@ -131,8 +135,11 @@ FAILING = (
 )
 
 
-def test_classify_against_green_compares_or_says_why_not() -> None:
-    compared = classify_against_green(classify_log, FAILING, GreenLog(None, log=GREEN_LOG))
+def test_classify_against_green_compares_or_says_why_not(tmp_path: Path) -> None:
+    green_file = tmp_path / "green.log"
+    green_file.write_bytes(GREEN_LOG)
+    compared = classify_against_green(classify_log, FAILING, GreenLog(None, log=green_file))
+    assert not green_file.exists()  # the temporary green log is removed once it has been read
     assert compared.baseline is not None
     assert compared.baseline.used
     assert compared.top_blocker is not None
