@@ -22,7 +22,8 @@ from typing import Any, Protocol
 from nexus_action.config.settings import Settings
 from nexus_action.github.failure import CallFailure, GitHubCallError
 from nexus_action.github.port import RestApi
-from nexus_action.github.threads import FallbackIssue, IsReport, Post, StickyComment
+from nexus_action.github.threads import Converged, FallbackIssue, IsReport, Post, StickyComment, converge
+from nexus_action.report.derive import merged_body, same_state
 from nexus_action.report.model import Snapshot
 
 RECOVERED_NOTE = (
@@ -146,53 +147,82 @@ class _Chain:
     muted: bool = False
 
     def comment(self) -> bool:
+        """The sticky comment, converged with whatever other writers put there (see `threads.converge`)."""
         sticky = StickyComment(self.api, self.repository, self.pr_number, self.settings.bot_login, self.is_report)
+        skipped: list[str] = []
+
+        def render(previous: str | None) -> str | None:
+            self.previous_body = previous
+            report = self.outcome.report = self.render(previous)
+            skipped.clear()
+            if previous is not None and report.muted:
+                skipped.append("muted")
+                return None
+            if previous is None and not self.snapshot.failed:
+                skipped.append("green")
+                return None
+            return report.comment_md
+
         try:
-            mine = sticky.find_all()
-            ours = mine[0] if mine else None
-            self.previous_body = ours.body if ours else None
-            report = self.outcome.report = self.render(self.previous_body)
-            if ours is not None and report.muted:
-                # `/nexus mute`: the comment stays as it is until `/nexus unmute`; no fallback issue either.
-                self.outcome.notes.append("updates are muted on this PR (`/nexus unmute` resumes them)")
-                self.outcome.expected_delivery = False
-                self.outcome.comment_url = ours.url
-                self.muted = True
-                return False
-            if ours is not None:
-                posted = sticky.update(ours, report.comment_md)
-            elif not self.snapshot.failed:
-                self.outcome.notes.append("the run is green and this PR has no earlier report: nothing to update")
-                return False
-            else:
-                posted = sticky.create(report.comment_md, self.settings.http_retries)
+            done = converge(
+                sticky,
+                render,
+                combine=merged_body,
+                same=same_state,
+                create=lambda body: sticky.create(body, self.settings.http_retries),
+                api=self.api,
+            )
         except GitHubCallError as err:
             self.outcome.attempts.append(Attempt.from_failure("comment", err.failure))
             return False
-        self.outcome.comment_url = posted.url
-        return True
+        self._converge_notes("comment", done)
+        if "muted" in skipped:
+            # `/nexus mute`: the comment stays as it is until `/nexus unmute`; no fallback issue either.
+            self.outcome.notes.append("updates are muted on this PR (`/nexus unmute` resumes them)")
+            self.outcome.expected_delivery = False
+            self.outcome.comment_url = done.post.url if done.post else None
+            self.muted = True
+            return False
+        if "green" in skipped:
+            self.outcome.notes.append("the run is green and this PR has no earlier report: nothing to update")
+            return False
+        self.outcome.comment_url = done.post.url if done.post else None
+        return done.post is not None
 
     def issue(self) -> bool:
         fallback = FallbackIssue(
             self.api, self.repository, self.pr_number, self.settings.issue_label, self.settings.bot_login
         )
         try:
-            found = fallback.find()
             if not self.snapshot.failed:
-                return self._close(fallback, found)
-            report = self.outcome.report = self.render(found.body if found else self.previous_body)
-            if found is None:
-                posted = fallback.create(report.issue_md)
-            else:
-                reopen = "open" if found.state == "closed" else None
-                posted = fallback.update(found, report.issue_md, state=reopen)
-                if self.settings.comment_issue_append and report.issue_history_comment_md:
-                    fallback.comment(posted, report.issue_history_comment_md)
+                return self._close(fallback, fallback.find())
+
+            def render(previous: str | None) -> str:
+                report = self.outcome.report = self.render(previous if previous is not None else self.previous_body)
+                return report.issue_md
+
+            done = converge(
+                fallback, render, combine=merged_body, same=same_state, create=fallback.create, api=self.api
+            )
+            posted = done.post
+            report = self.outcome.report
+            if posted is None or report is None:
+                return False
+            if self.settings.comment_issue_append and report.issue_history_comment_md:
+                fallback.comment(posted, report.issue_history_comment_md)
         except GitHubCallError as err:
             self.outcome.attempts.append(Attempt.from_failure("issue", err.failure))
             return False
+        self._converge_notes("fallback issue", done)
         self.outcome.issue_url = posted.url
         return True
+
+    def _converge_notes(self, where: str, done: Converged) -> None:
+        if done.retired:
+            ids = ", ".join(str(p.id) for p in done.retired)
+            self.outcome.notes.append(f"merged and retired {len(done.retired)} duplicate {where}(s): {ids}")
+        if not done.settled:
+            self.outcome.notes.append(f"the {where} was still changing after {done.rounds} rounds: other runs write it")
 
     def _close(self, fallback: FallbackIssue, found: Post | None) -> bool:
         """Calls: the issue listing, then POST a final note and PATCH state=closed when it is open."""

@@ -118,7 +118,14 @@ def run_report(
         cached=_cached_green(previous),
     )
     gathered = gather_jobs(
-        channels.api, ctx, settings, logs, classify or _classifier(), green=green, log_dir=folder.path
+        channels.api,
+        ctx,
+        settings,
+        logs,
+        classify or _classifier(),
+        green=green,
+        log_dir=folder.path,
+        runner_name=env.get("RUNNER_NAME", ""),
     )
     if gathered.pr_number is not None and ctx.pr_number is None:
         ctx = replace(ctx, pr_numbers=(gathered.pr_number,))
@@ -214,9 +221,9 @@ def build_snapshot(ctx: RunContext, gathered: Gathered, *, created_at: str, fix_
 
 
 def _render(snapshot: Snapshot, previous: str | None, settings: Settings, now: str) -> Report:
-    # The run's own head SHA says nothing about the PR's current head; without it, build_report orders
-    # reports by run id (GitHub numbers runs increasingly), which catches an older run arriving late.
-    return build_report(snapshot, previous, settings=settings, now=now, current_head_sha=None)
+    # build_report orders runs by run id (GitHub numbers runs increasingly): an older run arriving late takes its
+    # place in the history instead of replacing the newer report.
+    return build_report(snapshot, previous, settings=settings, now=now)
 
 
 def _deliver(

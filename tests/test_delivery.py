@@ -4,7 +4,8 @@ Real report renderer and flow; GitHub is the stand-in (tests/fakegithub) and the
 stand-in too (the real one has its own golden tests, and its rules change independently), so
 what is checked here is what a user sees: one sticky comment updated in place, the steady-state call
 count, the fallback issue reopened / appended / closed, the summary and --out always holding the
-report, and the exit code under fail-on-error. `time.sleep` is replaced so nothing can really wait.
+report, and the exit code under fail-on-error. `time.sleep` is replaced so nothing can really wait: the short
+settle before the re-read that follows a write is recorded, and anything longer fails the test.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from nexus_action.cli import build_parser
 from nexus_action.config.load import settings_from
 from nexus_action.errors import NexusError
 from nexus_action.flow import ReportRequest, run_report
+from nexus_action.github.threads import SETTLE_MAX
 from nexus_action.report.state import is_report_body
 from tests.fakegithub.scenarios import LOG, classify
 from tests.fakegithub.server import FakeGitHub, Fault
@@ -35,7 +37,8 @@ TITLE = "NEXUS AutoFix report for PR #42"
 @pytest.fixture
 def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
     def no_real_sleep(seconds: float) -> None:
-        raise AssertionError(f"tried to really sleep {seconds}s")
+        if seconds > SETTLE_MAX * 1.5:
+            raise AssertionError(f"tried to really sleep {seconds}s")
 
     monkeypatch.setattr("time.sleep", no_real_sleep)
     fake = FakeGitHub()
@@ -49,7 +52,9 @@ def fail_job(app: FakeGitHub) -> None:
     app.add_job(RUN_ID, "clippy", "failure", log=LOG, step="Run cargo clippy")
 
 
-def report(app: FakeGitHub, tmp_path: Path, event: Path = EVENT, **env_extra: str) -> tuple[int, dict[str, Any], str]:
+def report(
+    app: FakeGitHub, tmp_path: Path, *flags: str, event: Path = EVENT, **env_extra: str
+) -> tuple[int, dict[str, Any], str]:
     out_dir = tmp_path / "out"
     summary = tmp_path / "summary.md"
     summary.unlink(missing_ok=True)
@@ -63,7 +68,7 @@ def report(app: FakeGitHub, tmp_path: Path, event: Path = EVENT, **env_extra: st
         "AUTOFIX_COMPARE_WITH_GREEN": "false",
         **env_extra,
     }
-    args = build_parser().parse_args(["report", "--event", str(event), "--out", str(out_dir)])
+    args = build_parser().parse_args(["report", "--event", str(event), "--out", str(out_dir), *flags])
     code = run_report(
         ReportRequest.of(args),
         env,
@@ -80,7 +85,7 @@ def api_calls_seen(app: FakeGitHub, since: int = 0) -> int:
     return len([p for _, p in app.seen[since:] if not p.startswith("/_blobs/")])
 
 
-def test_first_and_repeat_failure_keep_one_comment_updated_in_five_calls(app: FakeGitHub, tmp_path: Path) -> None:
+def test_first_and_repeat_failure_keep_one_comment_updated_in_six_calls(app: FakeGitHub, tmp_path: Path) -> None:
     fail_job(app)
     code, outputs, summary = report(app, tmp_path)
     assert code == 0
@@ -92,14 +97,25 @@ def test_first_and_repeat_failure_keep_one_comment_updated_in_five_calls(app: Fa
     assert "### Delivery" in summary
     assert "clippy" in summary
 
+    # The same run attempt again (a re-run of the reporting job): its state is already there, nothing is written.
     before = len(app.seen)
     code, outputs, _ = report(app, tmp_path)
     assert code == 0
+    assert outputs["api-calls"] == "4"
+    assert not [m for m, _ in app.seen[before:] if m != "GET"]
+
+    # Steady state, the next run: jobs, log, changed files, our comment's listing, the update, and the one
+    # re-read after it (the only call the convergence adds).
+    app.add_job(RUN_ID + 1, "clippy", "failure", log=LOG, step="Run cargo clippy")
+    before = len(app.seen)
+    code, outputs, _ = report(app, tmp_path, "--run-id", str(RUN_ID + 1))
+    assert code == 0
     assert len(app.bot_comments(PR)) == 1
     assert app.bot_comments(PR)[0]["id"] == comment["id"]
-    # Steady state: jobs, log, changed files, our comment's listing, the update.
-    assert outputs["api-calls"] == "5"
-    assert api_calls_seen(app, before) == 5
+    assert outputs["api-calls"] == "6"
+    assert api_calls_seen(app, before) == 6
+    calls = [m for m, p in app.seen[before:] if not p.startswith("/_blobs/")]
+    assert calls == ["GET", "GET", "GET", "GET", "PATCH", "GET"]
 
 
 def test_green_run_updates_the_comment_and_closes_our_issue(app: FakeGitHub, tmp_path: Path) -> None:
@@ -284,13 +300,15 @@ def test_a_muted_pr_keeps_its_comment_as_it_is(app: FakeGitHub, tmp_path: Path) 
 
     from nexus_action.config.settings import load_settings
     from nexus_action.report import render_comment
+    from nexus_action.report.document import Flag, StateDoc, merge
     from nexus_action.report.state import read_state
 
     fail_job(app)
     report(app, tmp_path)
     [comment] = app.bot_comments(PR)
     state, _ = read_state(comment["body"])
-    muted_body = render_comment(replace(state, muted=True), settings=load_settings({}))
+    muted_doc = merge(state.doc or StateDoc(), StateDoc(muted=Flag(True, "2026-11-20T10:00:00Z", 1)))
+    muted_body = render_comment(replace(state, muted=True, doc=muted_doc), settings=load_settings({}))
     comment["body"] = muted_body
     before = len(app.seen)
     code, outputs, summary = report(app, tmp_path)

@@ -8,11 +8,12 @@ one reply comment. Failures of one command (a rerun GitHub refused) do not stop 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from nexus_action.commands.claims import Verdict
 from nexus_action.commands.explain import explain_job
 from nexus_action.commands.fix_request import (
     build_payload,
@@ -29,8 +30,11 @@ from nexus_action.config.settings import Settings
 from nexus_action.errors import NexusError
 from nexus_action.guards import FIX_DISPATCH_TYPE
 from nexus_action.isotime import format_iso
+from nexus_action.report.document import Claim
 
 Status = Literal["done", "noop", "refused", "failed"]
+# Writes the claim into the report's state, re-reads it, and says whether this comment may act on it.
+Claimer = Callable[[Ledger, Claim], Verdict]
 # The loop guard knows this type: our own dispatches never start a report.
 FIX_EVENT_TYPE = FIX_DISPATCH_TYPE
 MAX_RESULT_CHARS = 300
@@ -119,6 +123,7 @@ class _Run:
 
     ledger: Ledger
     templates: Mapping[str, str]
+    claimer: Claimer | None = None
     head: str | None = None
     fix_requests: list[Mapping[str, Any]] = field(default_factory=list)
     retried: list[int] = field(default_factory=list)
@@ -167,6 +172,11 @@ def _retry(cmd: Command, run: _Run, ops: CommandOps, who: Requester, settings: S
     runs = latest_failed_per_workflow(ops.failed_runs(head))
     if not runs:
         return CommandResult(cmd, "noop", f"{note}no failed run on {short_sha(head)}: nothing to retry")
+    claim = run.ledger.claim("retry", head)
+    verdict = _claim(run, claim)
+    if not verdict.won:
+        run.ledger = run.ledger.with_claim(dataclasses.replace(claim, state="lost"))
+        return CommandResult(cmd, "refused", f"{note}{verdict.reason}{_ahead(verdict)}")
     done: list[RunRef] = []
     errors: list[str] = []
     for ref in runs:
@@ -178,6 +188,8 @@ def _retry(cmd: Command, run: _Run, ops: CommandOps, who: Requester, settings: S
     if done:
         run.ledger = run.ledger.with_retry(head)
         run.retried.extend(r.id for r in done)
+    else:
+        run.ledger = run.ledger.with_claim(dataclasses.replace(claim, state="failed"))
     names = ", ".join(r.workflow or str(r.id) for r in done)
     count = f"retry {run.ledger.retries_on(head)}/{settings.max_retries} on {short_sha(head)}"
     if errors:
@@ -193,7 +205,7 @@ def _fix(cmd: Command, run: _Run, ops: CommandOps, who: Requester, settings: Set
         return CommandResult(cmd, "noop", "the latest report is green: nothing to fix")
     limit = settings.max_fix_requests
     if run.ledger.breaker_open or run.ledger.dispatched_fixes >= limit:
-        run.ledger = dataclasses.replace(run.ledger, breaker_open=True)
+        run.ledger = run.ledger.with_breaker(True)
         return CommandResult(
             cmd,
             "refused",
@@ -216,6 +228,11 @@ def _fix(cmd: Command, run: _Run, ops: CommandOps, who: Requester, settings: Set
         return CommandResult(
             cmd, "noop", f"{target.agent} was already asked to fix these failures at {duplicate.at}; not sent again"
         )
+    claim = run.ledger.claim("fix", target.fingerprint, agent=target.agent)
+    verdict = _claim(run, claim)
+    if not verdict.won:
+        run.ledger = run.ledger.with_claim(dataclasses.replace(claim, state="lost"))
+        return CommandResult(cmd, "noop", f"not sent: {verdict.reason}{_ahead(verdict)}")
     request_id = request_id_for(target, who.comment_id)
     prompt = render_prompt(choose_template(target.agent, run.templates), target, snapshot, request_id, who.pr_url)
     payload = build_payload(
@@ -237,7 +254,7 @@ def _fix(cmd: Command, run: _Run, ops: CommandOps, who: Requester, settings: Set
     sent = run.ledger.dispatched_fixes
     message = f"asked {target.agent} to fix {', '.join(j.name for j in target.jobs)} (request {sent}/{limit})"
     if sent >= limit:
-        run.ledger = dataclasses.replace(run.ledger, breaker_open=True)
+        run.ledger = run.ledger.with_breaker(True)
         message += "; that was the last automatic request: next time a person is needed"
     return CommandResult(cmd, "done", message)
 
@@ -277,12 +294,12 @@ def _simple(cmd: Command, run: _Run, settings: Settings) -> CommandResult:
     if cmd.name in ("mute", "unmute"):
         muted = cmd.name == "mute"
         was = run.ledger.muted
-        run.ledger = dataclasses.replace(run.ledger, muted=muted)
+        run.ledger = run.ledger.with_muted(muted) if was != muted else run.ledger
         verb = "muted: the report will not be updated" if muted else "unmuted: the report updates again"
         return CommandResult(cmd, "done" if was != muted else "noop", verb if was != muted else f"already {cmd.name}d")
     if cmd.name == "reset":
         before = run.ledger.dispatched_fixes
-        run.ledger = dataclasses.replace(run.ledger, breaker_open=False, fix_requests=())
+        run.ledger = run.ledger.with_reset()
         return CommandResult(
             cmd, "done", f"circuit breaker re-armed ({before} earlier fix requests cleared); `/nexus fix` may dispatch"
         )
@@ -306,9 +323,14 @@ def execute(
     ops: CommandOps,
     settings: Settings,
     templates: Mapping[str, str] | None = None,
+    claimer: Claimer | None = None,
 ) -> Outcome:
-    """Run `commands` in order for `who`; returns the results and the updated ledger (with log entries)."""
-    run = _Run(ledger, templates if templates is not None else {})
+    """Run `commands` in order for `who`; returns the results and the updated ledger (with log entries).
+
+    `claimer` settles re-runs and fix requests with concurrent commands (see `commands.claims`); without one
+    (a dry run) this comment is taken to be the only one."""
+    ledger = ledger.acting(who.comment_id, who.login, format_iso(who.now))
+    run = _Run(ledger, templates if templates is not None else {}, claimer)
     results: list[CommandResult] = []
     seen: set[tuple[str, tuple[str, ...]]] = set()
     for cmd in commands:
@@ -325,6 +347,17 @@ def execute(
         results.append(result)
         run.ledger = log_result(run.ledger, result, who.login, who.now)
     return Outcome(tuple(results), run.ledger, tuple(run.fix_requests), tuple(run.retried))
+
+
+def _claim(run: _Run, claim: Claim) -> Verdict:
+    return run.claimer(run.ledger, claim) if run.claimer is not None else Verdict(True)
+
+
+def _ahead(verdict: Verdict) -> str:
+    if not verdict.rivals:
+        return ""
+    shown = ", ".join(f"#{i}" for i in verdict.rivals[:5] if i > 0)
+    return f" (comments {shown} came first)" if shown else ""
 
 
 def log_result(ledger: Ledger, result: CommandResult, login: str, now: datetime) -> Ledger:

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 from nexus_action.commands.execute import RunRef
+from nexus_action.commands.plan import Published, Render
 from nexus_action.errors import NexusError
 from nexus_action.github.answer import (
     BadAnswer,
@@ -26,8 +27,9 @@ from nexus_action.github.answer import (
 )
 from nexus_action.github.client import GitHubApi
 from nexus_action.github.failure import CallFailure, GitHubCallError
-from nexus_action.github.threads import Post, StickyComment
+from nexus_action.github.threads import Post, StickyComment, converge
 from nexus_action.report import is_report_body
+from nexus_action.report.derive import merged_body, same_state
 
 MAX_RUN_PAGES = 3  # 300 failed runs of one commit is far more than any PR has
 T = TypeVar("T")
@@ -43,12 +45,13 @@ def _nexus(err: GitHubCallError) -> NexusError:
 class GitHubCommandOps:
     """Reads and writes for one pull request's commands."""
 
-    def __init__(self, api: GitHubApi, repository: str, pr_number: int, bot_login: str) -> None:
+    def __init__(self, api: GitHubApi, repository: str, pr_number: int, bot_login: str, retries: int = 2) -> None:
         self.api = api
         self.repository = repository
         self.pr_number = pr_number
         self.repo_path = f"/repos/{repository}"
         self.sticky = StickyComment(api, repository, pr_number, bot_login, is_report_body)
+        self.retries = retries
 
     def _get(self, path: str, read: Callable[[Any], T]) -> T:
         try:
@@ -138,6 +141,25 @@ class GitHubCommandOps:
             self.sticky.create(body, retries)
         except GitHubCallError as err:
             raise _nexus(err) from None
+
+    def publish(self, render: Render) -> Published:
+        """Merge our change into the sticky report and re-read until it settled (see `threads.converge`).
+
+        Calls: the comment listing (GET, again after each write); PATCH, POST or DELETE of our comments
+        """
+        try:
+            done = converge(
+                self.sticky,
+                render,
+                combine=merged_body,
+                same=same_state,
+                create=lambda body: self.sticky.create(body, self.retries),
+                api=self.api,
+            )
+        except GitHubCallError as err:
+            raise _nexus(err) from None
+        body = done.post.body if done.post and done.body is None else done.body
+        return Published(body, tuple(self.sticky.listing))
 
     def repo_file(self, path: str) -> str | None:
         """A text file from the default branch (never the PR's code), or None when it does not exist.

@@ -17,14 +17,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
-from nexus_action.commands.execute import CommandResult, Outcome, Requester, execute, log_result
-from nexus_action.commands.fix_request import TEMPLATE_FOLDER
+from nexus_action.commands.claims import Verdict, fix_verdict, retry_verdict
+from nexus_action.commands.execute import Claimer, CommandResult, Outcome, Requester, execute, log_result
+from nexus_action.commands.fix_request import DEDUPE_WINDOW, TEMPLATE_FOLDER
 from nexus_action.commands.gate import GateDecision, check_sender, effective_permission
-from nexus_action.commands.ledger import Ledger, from_report_state, into_report_state
+from nexus_action.commands.ledger import Ledger, from_report_state
 from nexus_action.commands.parse import ParsedComment, parse_commands
-from nexus_action.commands.plan import CommentOps
+from nexus_action.commands.plan import CommentOps, Render
 from nexus_action.config.settings import Settings
 from nexus_action.errors import NexusError
+from nexus_action.isotime import format_iso
+from nexus_action.report.derive import derive, read_doc
+from nexus_action.report.document import Claim, StateDoc, merge
 from nexus_action.report.redact import sanitize
 from nexus_action.report.state import ReportState, read_state
 from nexus_action.runner.context import CommentInfo, RunContext
@@ -133,7 +137,7 @@ def handle_comment(
         raise
     state, state_warnings = read_state(report.body) if report else (ReportState(), [])
     warnings.extend(state_warnings)
-    ledger = from_report_state(state)
+    ledger = from_report_state(state).acting(comment.id, comment.author, format_iso(now))
     if comment.id in ledger.processed_comment_ids:
         # GitHub redelivered the event, or the job was re-run: the commands already ran once.
         return Handled("duplicate", f"comment {comment.id} was already handled", warnings=tuple(warnings))
@@ -142,8 +146,7 @@ def handle_comment(
         outcome = _gated_run(parsed, ledger, comment, ops, settings, now=now, pr_url=pr_url, workspace=workspace)
     else:
         outcome = _refuse_all(parsed, ledger, comment.author, sender.reason, now)
-    new_state = into_report_state(state, outcome.ledger.with_processed(comment.id))
-    _record(ops, report.id if report else None, new_state, settings, warnings)
+    _record(ops, outcome.ledger.with_processed(comment.id).delta, settings, warnings)
     reply = _reply_text(parsed, outcome, settings.secret_values())
     if reply:
         try:
@@ -182,21 +185,51 @@ def _gated_run(
         now=now,
     )
     templates = RepoTemplates(ops, workspace)
-    return execute(parsed.commands, ledger, who=who, ops=ops, settings=settings, templates=templates)
+    claimer = _claimer(ops, settings)
+    return execute(parsed.commands, ledger, who=who, ops=ops, settings=settings, templates=templates, claimer=claimer)
 
 
-def _record(
-    ops: CommentOps, report_id: int | None, state: ReportState, settings: Settings, warnings: list[str]
-) -> None:
-    """Write the Commands log (and counts) into the sticky report; create it when there is none yet."""
+def _render_with(delta: StateDoc, settings: Settings) -> Render:
+    """The report body with this comment's changes merged into whatever the report holds when it is written."""
     from nexus_action.report import render_comment
 
-    body = render_comment(state, settings=settings)
+    def render(previous: str | None) -> str:
+        doc, _ = read_doc(previous)
+        return render_comment(derive(merge(doc, delta), history_limit=settings.history_limit), settings=settings)
+
+    return render
+
+
+def _claimer(ops: CommentOps, settings: Settings) -> Claimer:
+    """Write the claim, re-read, and decide with every claimant's view (see `commands.claims`)."""
+
+    def claim(ledger: Ledger, mine: Claim) -> Verdict:
+        delta = merge(ledger.delta, StateDoc(claims=(mine,)))
+        try:
+            published = ops.publish(_render_with(delta, settings))
+        except NexusError as err:
+            # Without a recorded claim the limit cannot be kept: do not act.
+            return Verdict(False, f"could not record the claim in the report: {err.message}")
+        doc = read_doc(published.body)[0] if published.body else delta
+        if mine.kind == "retry":
+            return retry_verdict(doc, mine, published.listing, limit=settings.max_retries)
+        return fix_verdict(
+            doc,
+            mine,
+            published.listing,
+            limit=settings.max_fix_requests,
+            window=DEDUPE_WINDOW,
+            red_since=ledger.red_since,
+        )
+
+    return claim
+
+
+def _record(ops: CommentOps, delta: StateDoc, settings: Settings, warnings: list[str]) -> None:
+    """Merge this comment's changes (Commands log, claims, flags) into the sticky report; create it when there
+    is none yet. A report or another command that landed meanwhile keeps its own changes."""
     try:
-        if report_id is None:
-            ops.create_report(body, settings.http_retries)
-        else:
-            ops.update_comment(report_id, body)
+        ops.publish(_render_with(delta, settings))
     except NexusError as err:
         warnings.append(f"could not update the report comment: {err.message}")
 
@@ -229,7 +262,7 @@ def _make_ops(
         from nexus_action.github.client import connect
 
         api = connect(settings, ctx.api_url, sleep=time.sleep, clock=time.time, random_fn=random.random)
-        reads = GitHubCommandOps(api, ctx.repository, comment.issue_number, settings.bot_login)
+        reads = GitHubCommandOps(api, ctx.repository, comment.issue_number, settings.bot_login, settings.http_retries)
         if not dry_run:
             return reads, None
     elif not dry_run:

@@ -6,13 +6,24 @@ known offline (the event, the `--previous` report body), saying so in the plan. 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from nexus_action.commands.execute import RunRef
 from nexus_action.github.post import Post
 from nexus_action.report.model import Snapshot
+
+Render = Callable[[str | None], str | None]  # the report body as it stands -> the body to write
+
+
+@dataclass(frozen=True)
+class Published:
+    """The report body once our change settled in it, and the PR's comments as last listed (for claims)."""
+
+    body: str | None
+    listing: tuple[Post, ...] = ()
+
 
 # What GitHub's author_association suggests, for a dry run on a laptop without a token. A real run
 # always asks the collaborator permission endpoint.
@@ -41,6 +52,8 @@ class CommentOps(Protocol):
     def update_comment(self, comment_id: int, body: str) -> None: ...
 
     def create_report(self, body: str, retries: int) -> None: ...
+
+    def publish(self, render: Render) -> Published: ...
 
     def reply(self, body: str) -> None: ...
 
@@ -127,6 +140,17 @@ class PlannedOps:
 
     def create_report(self, body: str, retries: int) -> None:
         self._note("POST", f"/issues/{self.pr_number}/comments", {"body": body})
+
+    def publish(self, render: Render) -> Published:
+        """The write a live run would converge on: PATCH our comment, or POST it when there is none."""
+        found = self.report_comment()
+        body = render(found.body if found else None)
+        if body is not None:
+            if found is None:
+                self.create_report(body, 0)
+            else:
+                self.update_comment(found.id, body)
+        return Published(body)
 
     def reply(self, body: str) -> None:
         self._note("POST", f"/issues/{self.pr_number}/comments", {"body": body})

@@ -28,6 +28,7 @@ from nexus_action.dashboard.model import (
     DashboardReport,
     RunRecord,
     merge_record,
+    merge_records,
     record_from_snapshot,
 )
 from nexus_action.dashboard.render import DASHBOARD_MARKER, render_dashboard
@@ -165,3 +166,18 @@ def has_open_failure(previous_body: str | None, snapshot: Snapshot, *, settings:
         e.status == "failing" and e.record.workflow == this.workflow and e.record.target == this.target
         for e in build_entries(records, limit=len(records))
     )
+
+
+def combine_dashboards(bodies: list[str]) -> str | None:
+    """One body whose records merge those of every dashboard copy (duplicates left by concurrent runs)."""
+    if len(bodies) <= 1:
+        return bodies[0] if bodies else None
+    merged: tuple[RunRecord, ...] = ()
+    for body in bodies:
+        merged = merge_records(merged, read_records(body)[0])
+    return f"{DASHBOARD_MARKER}\n" + encode_block(STATE_KIND, _state(merged, {}))
+
+
+def same_records(a: str, b: str) -> bool:
+    """Whether two dashboard bodies hold the same run records (the rendered times may differ)."""
+    return a == b or read_records(a)[0] == read_records(b)[0]

@@ -13,10 +13,16 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from nexus_action.config.settings import Settings
-from nexus_action.dashboard import DASHBOARD_MARKER, has_open_failure, read_records, update_dashboard
+from nexus_action.dashboard import (
+    DASHBOARD_MARKER,
+    combine_dashboards,
+    has_open_failure,
+    same_records,
+    update_dashboard,
+)
 from nexus_action.dashboard.model import DASHBOARD_LABEL, DashboardReport
 from nexus_action.github.port import RestApi
-from nexus_action.github.threads import Post, ensure_label, labelled_issues
+from nexus_action.github.threads import Post, converge, ensure_label, labelled_issues, oldest_first
 from nexus_action.isotime import parse_iso
 from nexus_action.report.model import Snapshot
 
@@ -43,41 +49,52 @@ class DashboardIssue:
         self.repository = repository
         self.bot_login = bot_login
         self.label = label
+        self.title = ""  # the configured title, set by the upsert; a renamed dashboard gets it back
+        self.reopen = False  # the report being written shows a failure: a closed dashboard reopens
 
     def find_all(self) -> list[Post]:
-        """Our dashboard issues, open ones first, each group oldest first.
+        """Our dashboard: the canonical issue first (the oldest open one, else the oldest closed), then the other
+        open ones (duplicates left by concurrent runs).
 
         Calls: GET /repos/{owner}/{repo}/issues?labels={label}&state=all (paginated)
         """
-        found = [
-            post
-            for post in labelled_issues(self.api, self.repository, self.label)
-            if post.author.casefold() == self.bot_login.casefold() and DASHBOARD_MARKER in post.body
-        ]
-        return sorted(found, key=lambda p: (p.state != "open", p.created_at, p.id))
+        found = oldest_first(
+            [
+                post
+                for post in labelled_issues(self.api, self.repository, self.label)
+                if post.author.casefold() == self.bot_login.casefold() and DASHBOARD_MARKER in post.body
+            ]
+        )
+        opened = [p for p in found if p.state == "open"]
+        return opened if opened else found[:1]
 
     def ensure_label(self) -> None:
         ensure_label(self.api, self.repository, self.label, color=LABEL_COLOR, description=LABEL_DESCRIPTION)
 
-    def create(self, report: DashboardReport) -> Post:
-        """Calls: POST /repos/{owner}/{repo}/issues"""
+    def create(self, body: str) -> Post:
+        """Calls: POST /repos/{owner}/{repo}/issues (and our label first, when missing)"""
         self.ensure_label()
-        fields = {"title": report.title, "body": report.body_md, "labels": [self.label]}
+        fields = {"title": self.title, "body": body, "labels": [self.label]}
         return self.api.send("POST", f"/repos/{self.repository}/issues", fields, read=Post.from_api)
 
     def update(self, issue: Post, change: dict[str, object]) -> Post:
         """Calls: PATCH /repos/{owner}/{repo}/issues/{issue_number}"""
         return self.api.send("PATCH", f"/repos/{self.repository}/issues/{issue.number}", change, read=Post.from_api)
 
+    def write(self, issue: Post, body: str) -> Post:
+        change: dict[str, object] = {"body": body}
+        if self.title and issue.title != self.title:
+            change["title"] = self.title
+        # A closed dashboard stays closed while everything is green; a new failure reopens it.
+        if issue.state != "open" and self.reopen:
+            change["state"] = "open"
+        return self.update(issue, change)
 
-def _change(issue: Post, report: DashboardReport) -> dict[str, object]:
-    change: dict[str, object] = {"body": report.body_md}
-    if issue.title != report.title:
-        change["title"] = report.title
-    # A closed dashboard stays closed while everything is green; a new failure reopens it.
-    if issue.state != "open" and report.open_failures:
-        change["state"] = "open"
-    return change
+    def retire(self, duplicate: Post, keeper: Post) -> None:
+        """Close a duplicate (its records were merged into the keeper first) with a link; without the marker it
+        is never taken for the dashboard again."""
+        body = f"Duplicate: NEXUS AutoFix keeps the CI failure dashboard in #{keeper.number} ({keeper.url})."
+        self.update(duplicate, {"state": "closed", "state_reason": "not_planned", "body": body})
 
 
 def publish_dashboard(
@@ -92,51 +109,32 @@ def publish_dashboard(
     """Merge this run attempt into the dashboard issue, creating it on first use; None when there is nothing to
     record (a green run whose workflow the dashboard does not show failing).
 
-    The same attempt processed twice leaves the records unchanged, so nothing is written the second time.
-    Two runs racing to create the issue both see each other after the create: the oldest issue wins, takes
-    this run's record, and the newer one is closed as a duplicate.
+    Concurrent runs (no-PR failures on many branches) converge (`threads.converge`): each merges its record
+    into what the issue holds, writes, and re-reads; among duplicates the oldest issue is kept with every
+    record, the others are closed with a link to it. The same attempt processed twice writes nothing.
     """
     found = DashboardIssue(api, repository, bot_login=settings.bot_login)
-    existing = found.find_all()
-    if not snapshot.failed and not (existing and has_open_failure(existing[0].body, snapshot, settings=settings)):
-        return None  # a green run is news only where the dashboard shows its workflow still failing
-    if existing:
-        issue = existing[0]
-        report = update_dashboard(issue.body, snapshot, settings=settings, now=now, fix_request=fix_request)
-        change = _change(issue, report)
-        # Same records (a duplicated event, a re-run of the reporting job): only the timestamp would change.
-        if read_records(issue.body)[0] == report.records and set(change) == {"body"}:
-            return DashboardDelivery("unchanged", issue.number, issue.url, report)
-        updated = found.update(issue, change)
-        return DashboardDelivery("updated", updated.number, updated.url or issue.url, report)
-    report = update_dashboard(None, snapshot, settings=settings, now=now, fix_request=fix_request)
-    created = found.create(report)
-    return _settle_duplicates(found, created, report, snapshot, settings=settings, now=now, fix_request=fix_request)
+    found.title = settings.dashboard_title
+    made: list[DashboardReport] = []
 
+    def render(previous: str | None) -> str | None:
+        if not snapshot.failed and not (previous and has_open_failure(previous, snapshot, settings=settings)):
+            return None  # a green run is news only where the dashboard shows its workflow still failing
+        report = update_dashboard(previous, snapshot, settings=settings, now=now, fix_request=fix_request)
+        made.append(report)
+        found.reopen = report.open_failures > 0
+        return report.body_md
 
-def _settle_duplicates(
-    found: DashboardIssue,
-    created: Post,
-    report: DashboardReport,
-    snapshot: Snapshot,
-    *,
-    settings: Settings,
-    now: datetime,
-    fix_request: str | None,
-) -> DashboardDelivery:
-    """Second line of defence after a create: keep the oldest dashboard, close the others."""
-    everyone = [p for p in found.find_all() if p.state == "open" or p.id == created.id]
-    if not everyone or everyone[0].id == created.id:
-        return DashboardDelivery("created", created.number, created.url, report)
-    keeper = everyone[0]
-    merged = update_dashboard(keeper.body, snapshot, settings=settings, now=now, fix_request=fix_request)
-    found.update(keeper, {"body": merged.body_md})
-    closed = []
-    for duplicate in everyone[1:]:
-        if duplicate.id == created.id:
-            found.update(duplicate, {"state": "closed", "state_reason": "not_planned"})
-            closed.append(duplicate.number or 0)
-    return DashboardDelivery("merged-duplicate", keeper.number, keeper.url, merged, tuple(closed))
+    done = converge(found, render, combine=combine_dashboards, same=same_records, create=found.create, api=api)
+    if done.post is None or not made:
+        return None
+    report, post = made[-1], done.post
+    if done.retired:
+        closed = tuple(p.number or 0 for p in done.retired)
+        return DashboardDelivery("merged-duplicate", post.number, post.url, report, closed)
+    if not done.writes:
+        return DashboardDelivery("unchanged", post.number, post.url, report)
+    return DashboardDelivery("created" if done.created else "updated", post.number, post.url, report)
 
 
 def write_dashboard_files(report: DashboardReport, out_dir: str | Path) -> Path:

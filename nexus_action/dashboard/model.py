@@ -7,8 +7,9 @@ duplicated event or a re-run can never leave two rows that disagree.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -196,10 +197,35 @@ def record_from_snapshot(
 
 
 def merge_record(records: Sequence[RunRecord], record: RunRecord) -> tuple[RunRecord, ...]:
-    """Add one attempt. The same run attempt seen again replaces its record (idempotent); newest first."""
-    kept = [r for r in records if r.key != record.key]
-    kept.append(record)
-    return tuple(sorted(kept, key=lambda r: r.order, reverse=True))
+    """Add one attempt (merged with what is known of the same attempt); newest first."""
+    return merge_records(records, (record,))
+
+
+def _json(record: RunRecord) -> str:
+    return json.dumps(record.to_dict(), sort_keys=True)
+
+
+def merge_same_attempt(a: RunRecord, b: RunRecord) -> RunRecord:
+    """Two writers' records of one run attempt (each job's last step reports its own job): their failed jobs
+    are unioned, a failure beats a pass, the earliest time stays; other fields are taken from a fixed choice."""
+    base, other = (a, b) if _json(a) >= _json(b) else (b, a)
+    jobs = {(j.name, j.fingerprint): j for j in (*other.jobs, *base.jobs)}
+    stamps = [s for s in (a.created_at, b.created_at) if s]
+    return replace(
+        base,
+        jobs=tuple(jobs[k] for k in sorted(jobs)),
+        conclusion="failure" if a.failed or b.failed else "success",
+        created_at=min(stamps) if stamps else "",
+    )
+
+
+def merge_records(a: Sequence[RunRecord], b: Sequence[RunRecord]) -> tuple[RunRecord, ...]:
+    """Union by run attempt (commutative, associative, idempotent); newest first."""
+    kept: dict[tuple[int, int], RunRecord] = {}
+    for record in (*a, *b):
+        held = kept.get(record.key)
+        kept[record.key] = record if held is None else merge_same_attempt(held, record)
+    return tuple(sorted(kept.values(), key=lambda r: (r.order, _json(r)), reverse=True))
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ class CallLedger:
     requests: int = 0
     retries: int = 0
     waits: list[float] = field(default_factory=list)
+    # Pauses before re-reading a body we wrote (threads.converge): not retries, so apart from `waits`.
+    settles: list[float] = field(default_factory=list)
 
     @property
     def slept(self) -> float:
@@ -34,3 +36,11 @@ class CallLedger:
         seconds = max(0.0, seconds)
         self.deadline.sleep(seconds, self.sleep_fn)
         self.waits.append(seconds)
+
+    def settle(self, seconds: float) -> None:
+        """The pause before a writer re-reads what it wrote (counted apart from retry waits). Near the deadline
+        it is shortened to what is left: a shorter pause only narrows the race window, it never fails the run."""
+        seconds = max(0.0, min(seconds, self.deadline.remaining()))
+        self.settles.append(seconds)
+        if seconds:
+            self.sleep_fn(seconds)

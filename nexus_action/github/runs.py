@@ -222,37 +222,89 @@ def pr_evidence(api: RestApi, ctx: RunContext) -> RunEvidence:
 
 
 def gather_run(
-    api: RestApi, ctx: RunContext, *, ignore_jobs: Iterable[str] = (), log_dir: Path | None = None
+    api: RestApi,
+    ctx: RunContext,
+    *,
+    ignore_jobs: Iterable[str] = (),
+    log_dir: Path | None = None,
+    given_logs: Mapping[str, Path] | None = None,
+    runner_name: str = "",
 ) -> RunEvidence:
     """Everything the report needs from GitHub. Failures to read are recorded, never raised: a job list that
-    cannot be read leaves `listed` False and says why in `list_failure`.
+    cannot be read leaves `listed` False and says why in `list_failure` (given logs are still reported).
 
     Logs are downloaded into a new scratch folder inside `log_dir` (the system's temp folder when None).
+
+    `given_logs` (job name -> log file): last-step mode, where this job's own log is not downloadable yet. The
+    run's other failed jobs are listed too (each matrix leg by its full name), and each given log is matched to
+    its listed job: by name, else the running job on this runner (`runner_name`, $RUNNER_NAME), else the one
+    running matrix leg of that job id. A given log that matches nothing is reported under its own name.
     """
     evidence = pr_evidence(api, ctx)
+    given = dict(given_logs or {})
     try:
         failed = list_failed_jobs(api, ctx, ignore_jobs)
     except GitHubCallError as err:
         evidence.list_failure = err.failure
         evidence.problems.append(err.failure)
-        return evidence
-    evidence.listed = ctx.run_id is not None
-    if not failed:
-        return evidence
-    if log_dir is not None:
+        failed = []
+    evidence.listed = ctx.run_id is not None and evidence.list_failure is None
+    if log_dir is not None and failed:
         log_dir.mkdir(parents=True, exist_ok=True)
-    evidence.scratch = tempfile.TemporaryDirectory(prefix="nexus-logs-", dir=log_dir)
+    scratch = tempfile.TemporaryDirectory(prefix="nexus-logs-", dir=log_dir) if failed else None
+    evidence.scratch = scratch
+    mine = own_jobs(failed, given, runner_name)
     for job in failed:
-        gathered = gather_job(api, ctx, job, Path(evidence.scratch.name))
+        name = mine.get(int(job["id"]))
+        if name is not None:
+            step, number = _failing_step(job)
+            url = job.get("html_url")
+            evidence.jobs.append(
+                JobEvidence(
+                    int(job["id"]),
+                    str(job.get("name") or name),
+                    url if isinstance(url, str) else None,
+                    step,
+                    number,
+                    _usable(given[name]),
+                )
+            )
+            continue
+        folder = Path(scratch.name) if scratch is not None else Path(tempfile.gettempdir())
+        gathered = gather_job(api, ctx, job, folder)
         evidence.jobs.append(gathered)
         if gathered.problem:
             evidence.problems.append(gathered.problem)
+    for name in sorted(set(given) - set(mine.values())):
+        evidence.jobs.append(JobEvidence(0, name, None, None, None, _usable(given[name])))
     if evidence.pr_number is not None and evidence.jobs:
         try:
             evidence.changed_files = changed_files(api, ctx, evidence.pr_number)
         except GitHubCallError as err:
             evidence.problems.append(err.failure)
     return evidence
+
+
+def _usable(path: Path) -> Path | None:
+    """A given log file; None when it is missing or empty (a step before the `tee` failed)."""
+    try:
+        return path if path.is_file() and path.stat().st_size > 0 else None
+    except OSError:
+        return None
+
+
+def own_jobs(listed: list[dict[str, Any]], given: Mapping[str, Path], runner_name: str) -> dict[int, str]:
+    """Which listed job each given log belongs to (job id -> given name)."""
+    found: dict[int, str] = {}
+    for name in given:
+        running = [j for j in listed if j.get("status") != "completed" and int(j["id"]) not in found]
+        exact = [j for j in listed if j.get("name") == name and int(j["id"]) not in found]
+        here = [j for j in running if runner_name and j.get("runner_name") == runner_name]
+        legs = [j for j in running if str(j.get("name") or "").startswith(f"{name} (")]
+        chosen = exact or here or (legs if len(legs) == 1 else [])
+        if chosen:
+            found[int(chosen[0]["id"])] = name
+    return found
 
 
 def annotation_log(job: JobEvidence) -> bytes:
@@ -294,8 +346,8 @@ def classify_jobs(
                 name=job.name,
                 classification=classification,
                 url=job.url,
-                job_id=job.job_id,
-                step=job.step,
+                job_id=job.job_id or None,
+                step=job.step or (classification.top_blocker.step if classification.top_blocker else None),
                 step_number=job.step_number,
                 log_available=job.log is not None,
             )

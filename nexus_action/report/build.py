@@ -1,9 +1,11 @@
 """build_report: one snapshot + the previous body -> the next state and every rendered text.
 
-History-level guards live here because they decide how the state moves:
-- the same run attempt processed twice updates its history entry (and says so: no second alert);
+The state is a mergeable document (`report.document`): this run's update is merged into the previous one, and
+everything shown is derived from the result (`report.derive`), so the order in which concurrent writers land
+does not matter. The placement only labels the update:
+- the same run attempt processed again merges its jobs into the same history entry (no second alert);
 - attempt 2 of a run is a new entry that says it re-runs attempt 1 and whether that fixed it (flaky candidate);
-- a report for an older head SHA than the one already shown is recorded in history only.
+- a run older than the one the report shows is recorded in history only (run order, not arrival order).
 """
 
 from __future__ import annotations
@@ -13,13 +15,15 @@ from dataclasses import dataclass, replace
 from nexus_action.classify.model import BaselineSummary, Blocker, Classification
 from nexus_action.config.settings import Settings
 from nexus_action.report.budget import fit_to_budget
+from nexus_action.report.derive import derive, read_doc
+from nexus_action.report.document import RunDoc, StateDoc, merge, run_of
 from nexus_action.report.issue import issue_title, render_history_comment, render_issue_body, render_summary
 from nexus_action.report.model import FailedJob, Snapshot
 from nexus_action.report.neutralise import neutralise
 from nexus_action.report.redact import Redactor, redactor_for
 from nexus_action.report.render import render_comment
-from nexus_action.report.state import GENESIS, HistoryEntry, ReportState, read_state, seal_chain
-from nexus_action.report.transition import Transition, advance, compute_transition
+from nexus_action.report.state import ReportState
+from nexus_action.report.transition import Transition
 
 TOP_TEXT_LIMIT = 2_000  # the top blocker is never cut by the size budget, so cap it once, up front
 TEXT_LIMIT = 500
@@ -122,117 +126,21 @@ def prepare_snapshot(snapshot: Snapshot, secrets: tuple[str, ...]) -> Snapshot:
     )
 
 
-def _cut(text: str, limit: int) -> str:
-    """Cut text that is already redacted (the history line is built from prepared, redacted fields)."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+def placement(previous: StateDoc, update: RunDoc) -> str:
+    """new, rerun, repeat (this run attempt is already in the state) or stale (older than what the report shows).
 
-
-def placement(state: ReportState, snap: Snapshot, current_head_sha: str | None) -> str:
-    """new, rerun, repeat (same run attempt again) or stale (older than what the report shows)."""
-    latest = state.latest
-    if latest is None:
-        return NEW
-    same_run = snap.run_id is not None and snap.run_id == latest.run_id
-    if same_run and snap.run_attempt == latest.run_attempt:
+    Only a label for the warning and the alert decision: the state itself is the merge, whatever the label."""
+    if previous.run(update.key) is not None:
         return REPEAT
-    if current_head_sha and snap.head_sha and snap.head_sha != current_head_sha:
+    if previous.runs and update.order < previous.runs[-1].order:
         return STALE
-    if same_run:
-        return RERUN if snap.run_attempt > latest.run_attempt else STALE
-    # Without the PR's current head, run ids tell the order: GitHub numbers runs increasingly.
-    older_run = snap.run_id is not None and latest.run_id is not None and snap.run_id < latest.run_id
-    if not current_head_sha and older_run and snap.head_sha != latest.head_sha:
-        return STALE
-    return NEW
+    same_run = [r for r in previous.runs if (r.workflow, r.run_id) == (update.workflow, update.run_id)]
+    return RERUN if update.run_id and same_run else NEW
 
 
-def _entry(snap: Snapshot, seq: int) -> HistoryEntry:
-    top = snap.top_job
-    summary = ""
-    if top:
-        text = top.classification.top_blocker.text if top.classification.top_blocker else ""
-        summary = _cut(f"{top.name}: {top.classification.failure_type}: {' '.join(text.split())}", 160)
-    return HistoryEntry(
-        seq=seq,
-        run_id=snap.run_id,
-        run_attempt=snap.run_attempt,
-        head_sha=snap.head_sha,
-        at=snap.created_at,
-        conclusion="failure" if snap.failed else "success",
-        failed_jobs=len(snap.jobs),
-        fingerprints=tuple(j.fingerprint for j in snap.jobs[:50]),
-        top=summary,
-        run_url=snap.run_url,
-        workflow=snap.workflow,
-    )
-
-
-def _find(history: tuple[HistoryEntry, ...], entry: HistoryEntry) -> int | None:
-    if entry.run_id is None:
-        return None
-    for i in range(len(history) - 1, -1, -1):
-        if (history[i].run_id, history[i].run_attempt) == (entry.run_id, entry.run_attempt):
-            return i
-    return None
-
-
-def _record(state: ReportState, entry: HistoryEntry, clean_chain: bool, limit: int) -> tuple[ReportState, HistoryEntry]:
-    """Put `entry` in the history: replace the same run attempt's entry if present, else append.
-
-    Returns the new state and the entry as written (sealed), wherever it landed in the history."""
-    history = state.history
-    index = _find(history, entry)
-    if index is not None:
-        old = history[index]
-        updated = replace(entry, seq=old.seq, updates=old.updates + 1, prev_hash=old.prev_hash)
-        entries = (*history[:index], updated, *history[index + 1 :])
-        # Re-seal the later entries only when the chain was intact: never launder an edit someone made.
-        sealed = (
-            seal_chain(entries, index)
-            if clean_chain
-            else (*seal_chain(entries[: index + 1], index), *entries[index + 1 :])
-        )
-        next_seq = state.next_seq
-        written = sealed[index]
-    else:
-        sealed = (*history, entry.sealed(history[-1].hash if history else GENESIS))
-        next_seq = state.next_seq + 1
-        written = sealed[-1]
-    sealed = sealed[-limit:]
-    return replace(state, history=sealed, head_hash=sealed[-1].hash if sealed else "", next_seq=next_seq), written
-
-
-def advance_state(
-    state: ReportState, snap: Snapshot, where: str, *, clean_chain: bool, history_limit: int
-) -> tuple[ReportState, HistoryEntry]:
-    entry = _entry(snap, state.next_seq)
-    if where == STALE:
-        entry = replace(entry, stale=True)
-        return _record(state, entry, clean_chain, history_limit)
-    latest = state.latest
-    prior = state.prior if where == REPEAT else state.streak
-    after = advance(prior, snap)
-    rerun_of: int | None = None
-    flaky = False
-    if where == RERUN and latest:
-        rerun_of = latest.run_attempt
-    elif where == REPEAT and state.transition:
-        rerun_of = state.transition.rerun_of
-    transition = compute_transition(prior, after, snap, rerun_of=rerun_of)
-    if rerun_of:
-        # Same commit, same workflow: whatever passed on the re-run failed for reasons outside the code.
-        flaky = transition.fixed_count > 0
-        transition = replace(transition, flaky=flaky)
-        entry = replace(entry, rerun_of=rerun_of, rerun_fixed=not snap.failed)
-    moved = replace(
-        state,
-        latest=snap,
-        prior=prior,
-        streak=after,
-        transition=transition,
-        omitted_jobs=0,
-    )
-    return _record(moved, entry, clean_chain, history_limit)
+def merge_update(previous: StateDoc, snap: Snapshot, *, now: str, history_limit: int) -> StateDoc:
+    """The previous document with this snapshot's run merged in (bounded to the history the report keeps)."""
+    return merge(previous, StateDoc(runs=(run_of(snap, at=now),)), history_limit)
 
 
 def build_report(
@@ -241,31 +149,26 @@ def build_report(
     *,
     settings: Settings,
     now: str,
-    current_head_sha: str | None = None,
 ) -> Report:
     """The next report. `now` is the time of this processing (ISO 8601 UTC); the core has no clock."""
-    previous, warnings = read_state(previous_body)
+    previous, warnings = read_doc(previous_body)
     integrity = tuple(warnings)  # what was wrong with the previous state: shown in the report itself
-    clean_chain = not any("history" in w or "chain" in w for w in warnings)
     snap = prepare_snapshot(snapshot, settings.secret_values())
-    where = placement(previous, snap, current_head_sha)
+    where = placement(previous, run_of(snap, at=now))
     if where == STALE:
-        shown = previous.latest.head_sha[:7] if previous.latest else "?"
+        shown = previous.runs[-1]
         warnings.append(
-            f"run {snap.run_id} (attempt {snap.run_attempt}) is for commit {snap.head_sha[:7]}, older than the "
-            f"commit {shown} this report shows: recorded in history only"
+            f"run {snap.run_id} (attempt {snap.run_attempt}) is older than run {shown.run_id} (attempt "
+            f"{shown.attempt}) this report shows: recorded in history only"
         )
     elif where == REPEAT:
-        # The same attempt keeps the time it was first reported, so "since" and time-to-fix do not move.
-        if previous.latest and previous.latest.created_at:
-            snap = replace(snap, created_at=previous.latest.created_at)
-        warnings.append(f"run {snap.run_id} attempt {snap.run_attempt} was already reported: its entry was updated")
-    state, entry = advance_state(
-        replace(previous, integrity_warnings=integrity),
-        snap,
-        where,
-        clean_chain=clean_chain,
-        history_limit=settings.history_limit,
+        # The same attempt keeps the time it was first reported (the earliest wins), so "since" does not move.
+        warnings.append(f"run {snap.run_id} attempt {snap.run_attempt} was already reported: its jobs were merged")
+    doc = merge_update(previous, snap, now=now, history_limit=settings.history_limit)
+    state = replace(derive(doc, history_limit=settings.history_limit), integrity_warnings=integrity)
+    entry = next(
+        (e for e in reversed(state.history) if (e.run_id, e.run_attempt) == (snap.run_id, snap.run_attempt)),
+        state.history[-1] if state.history else None,
     )
     rendered: dict[int, tuple[ReportState, str, str]] = {}  # the last state measured, and its two bodies
 
@@ -282,7 +185,11 @@ def build_report(
     latest = state.latest or snap
     # The last pass, over each final text after all cutting and formatting (and over the hidden state's JSON).
     final = run_redactor(snapshot, settings.secret_values()).redact_body
-    history_md = render_history_comment(entry, state, settings=settings) if settings.comment_issue_append else None
+    history_md = (
+        render_history_comment(entry, state, settings=settings)
+        if settings.comment_issue_append and entry is not None
+        else None
+    )
     return Report(
         state=state,
         comment_md=final(comment_md),

@@ -256,7 +256,37 @@ def commands_section(state: ReportState, settings: Settings, clean: Clean) -> li
             "",
             md.table(("When", "By", "Command", "Result"), rows),
         ]
-    return [*lines, "", "</details>"]
+    return [*lines, *claims_lines(state, clean), "", "</details>"]
+
+
+CLAIMS_SHOWN = 10
+
+
+def claims_lines(state: ReportState, clean: Clean) -> list[str]:
+    """Which comments spent a re-run or a fix request (and which lost the race for one): the counts' receipts."""
+    claims = [c for c in (state.doc.claims if state.doc else ()) if c.comment_id > 0][-CLAIMS_SHOWN:]
+    if not claims:
+        return []
+    rows = [
+        (
+            md.text(c.kind),
+            md.cell_code(short_sha(c.key) if c.kind == "retry" else c.key, 20),
+            md.text(f"#{c.comment_id}"),
+            md.cell_code(clean(c.user), 60),
+            md.text(
+                {"done": "spent", "failed": "spent (GitHub refused)", "lost": "not acted: limit"}.get(
+                    c.state, "claimed"
+                )
+            ),
+        )
+        for c in reversed(claims)
+    ]
+    return [
+        "",
+        "Claims (the lowest comment ids win within the limits):",
+        "",
+        md.table(("Claim", "On", "Comment", "By", "State"), rows),
+    ]
 
 
 def _history_result(e: HistoryEntry) -> str:

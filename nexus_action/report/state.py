@@ -21,10 +21,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from nexus_action.report.document import StateDoc
 from nexus_action.report.model import Snapshot, as_int, as_opt_int, as_opt_str, as_str
 from nexus_action.report.transition import Streak, Transition
 
-STATE_VERSION = 1
+STATE_VERSION = 2  # the newest block version this action reads (the report state is version 2, the dashboard 1)
 REPORT_MARKER = "<!-- nexus:report -->"
 # Bounds on the lists the slash-command engineer appends to, so the state cannot grow without limit.
 COMMAND_LOG_LIMIT = 50
@@ -35,12 +36,12 @@ _BLOCK = re.compile(r"<!-- nexus:(?P<kind>[a-z][a-z0-9_-]*) v(?P<version>\d+) (?
 GENESIS = "0" * 64
 
 
-def encode_block(kind: str, data: Mapping[str, Any]) -> str:
-    """`<!-- nexus:<kind> v1 BASE64JSON -->`: compact JSON, keys sorted so equal states encode equal."""
+def encode_block(kind: str, data: Mapping[str, Any], version: int = 1) -> str:
+    """`<!-- nexus:<kind> v<version> BASE64JSON -->`: compact JSON, keys sorted so equal states encode equal."""
     if not re.fullmatch(r"[a-z][a-z0-9_-]*", kind):
         raise ValueError(f"marker kind must be lower-case letters, digits, - or _; got {kind!r}")
     raw = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return f"<!-- nexus:{kind} v{STATE_VERSION} {base64.b64encode(raw.encode('ascii')).decode('ascii')} -->"
+    return f"<!-- nexus:{kind} v{version} {base64.b64encode(raw.encode('ascii')).decode('ascii')} -->"
 
 
 def decode_block(body: str | None, kind: str) -> tuple[dict[str, Any] | None, list[str]]:
@@ -235,6 +236,8 @@ class ReportState:
     breaker_open: bool = False
     command_log: tuple[CommandRecord, ...] = ()
     processed_comment_ids: tuple[int, ...] = ()
+    # The mergeable document this view was derived from (nexus_action.report.document); what encode() writes.
+    doc: StateDoc | None = field(default=None, compare=False, repr=False)
 
     @property
     def first_failure_at(self) -> str | None:
@@ -296,7 +299,11 @@ class ReportState:
         ).bounded()
 
     def encode(self) -> str:
-        return encode_block("state", self.to_dict())
+        if self.doc is None:
+            return encode_block("state", self.to_dict())
+        from nexus_action.report.derive import encode_doc, stored_doc
+
+        return encode_doc(stored_doc(self))
 
 
 def read_state(body: str | None) -> tuple[ReportState, list[str]]:
@@ -305,6 +312,11 @@ def read_state(body: str | None) -> tuple[ReportState, list[str]]:
     if data is None:
         # No previous body is the normal first run, not something to warn about.
         return ReportState(), warnings if body else []
+    if data.get("v") == 2:
+        from nexus_action.report.derive import derive, read_doc
+
+        doc, doc_warnings = read_doc(body)
+        return derive(doc), doc_warnings
     try:
         state = ReportState.from_dict(data)
     except Exception as exc:  # tolerant by contract: a hand-edited block must never stop the report

@@ -67,6 +67,7 @@ def test_dry_run_retry_plans_every_request_in_order(tmp_path: Path) -> None:
     writes = [(r["method"], r["path"].split("/Hello-World", 1)[1]) for r in plan["requests"] if r["method"] != "GET"]
     assert writes == [
         ("POST", "/issues/comments/492700400/reactions"),
+        ("PATCH", "/issues/comments/0"),  # the claim on a retry of this commit, written before acting on it
         ("POST", "/actions/runs/99/rerun-failed-jobs"),
         ("PATCH", "/issues/comments/0"),
         ("POST", "/issues/comments/492700400/reactions"),

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import dataclasses
-
 from nexus_action.commands.ledger import CommandRecord, FixRecord, Ledger, from_report_state, into_report_state
 from nexus_action.report.state import CommandRecord as StateCommandRecord
 from nexus_action.report.state import FixRequest, ReportState, read_state
@@ -21,7 +19,9 @@ def test_round_trip_through_the_report_state_keeps_everything_else() -> None:
     assert ledger.snapshot == state.latest
     assert ledger.fix_requests == (FixRecord("fp", "Rex", "t", True),)
     assert ledger.command_log == (CommandRecord("t", "u", "/nexus retry", "done: ok"),)
-    changed = dataclasses.replace(ledger.with_retry("abc").with_processed(3), muted=True, breaker_open=True)
+    changed = (
+        ledger.acting(3, "u", "2026-01-01T00:00:00Z").with_retry("abc").with_processed(3).with_muted(True)
+    ).with_breaker(True)
     updated = into_report_state(state, changed)
     assert updated.retries_by_sha == {"abc": 2}
     assert updated.processed_comment_ids == (1, 2, 3)
@@ -30,10 +30,17 @@ def test_round_trip_through_the_report_state_keeps_everything_else() -> None:
     assert updated.breaker_open
     assert updated.next_seq == 9
     assert updated.latest == state.latest
-    # and it survives the hidden marker
+    # and it survives the hidden marker: what is written is the document with this comment's changes merged in
     decoded, warnings = read_state(updated.encode())
     assert warnings == []
-    assert from_report_state(decoded) == from_report_state(updated)
+    again = from_report_state(decoded)
+    assert again.retries_by_sha == {"abc": 2}
+    assert again.processed_comment_ids == (1, 2, 3)
+    assert again.muted
+    assert again.breaker_open
+    assert again.fix_requests == ledger.fix_requests
+    assert again.command_log == ledger.command_log
+    assert again.snapshot == state.latest
 
 
 def test_processed_ids_are_unique_and_bounded() -> None:

@@ -60,7 +60,7 @@ def test_create_makes_the_label_and_the_issue() -> None:
         "GET /api/v3/repos/octo/app/labels/ci-failures",
         "POST /api/v3/repos/octo/app/labels",
         "POST /api/v3/repos/octo/app/issues",
-        "GET /api/v3/repos/octo/app/issues",  # the after-create duplicate check
+        "GET /api/v3/repos/octo/app/issues",  # the re-read after writing: no duplicate, nothing changed
     ]
     created = sent(interactions[3])
     assert created["title"] == "CI failure dashboard"
@@ -71,7 +71,11 @@ def test_create_makes_the_label_and_the_issue() -> None:
 def test_update_merges_into_our_issue_and_ignores_a_forged_one() -> None:
     result, interactions = play("update")
     assert (result.action, result.issue_number) == ("updated", 2)
-    assert calls(interactions) == ["GET /api/v3/repos/octo/app/issues", "PATCH /api/v3/repos/octo/app/issues/2"]
+    assert calls(interactions) == [
+        "GET /api/v3/repos/octo/app/issues",
+        "PATCH /api/v3/repos/octo/app/issues/2",
+        "GET /api/v3/repos/octo/app/issues",  # the re-read: did another run write meanwhile?
+    ]
     change = sent(interactions[1])
     assert set(change) == {"body"}
     assert change["body"] == replay(SEQUENCE).body_md
@@ -93,10 +97,13 @@ def test_a_new_failure_reopens_and_renames_a_closed_dashboard() -> None:
 def test_a_racing_create_is_merged_into_the_older_issue_and_closed() -> None:
     result, interactions = play("race")
     assert (result.action, result.issue_number, result.closed_duplicates) == ("merged-duplicate", 1, (2,))
-    merged, closed = sent(interactions[-2]), sent(interactions[-1])
-    assert interactions[-2]["request"]["uri"].endswith("/issues/1")
+    merged, closed = sent(interactions[-3]), sent(interactions[-2])
+    assert interactions[-3]["request"]["uri"].endswith("/issues/1")
     assert [r.run_id for r in read_records(merged["body"])[0]] == [132, 131]
-    assert closed == {"state": "closed", "state_reason": "not_planned"}
+    assert (closed["state"], closed["state_reason"]) == ("closed", "not_planned")
+    assert "Duplicate" in closed["body"]
+    assert "#1" in closed["body"]  # a link to the one that stays
+    assert calls(interactions)[-1] == "GET /api/v3/repos/octo/app/issues"  # settled: one dashboard left
 
 
 def test_dry_run_files(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import random
 import re
 import threading
 import time
@@ -50,6 +51,11 @@ class Fault:
             self.times -= 1
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 64  # ten processes connect at once
+
+
 @dataclass
 class FakeGitHub:
     repository: str = "octo-org/octo-repo"
@@ -76,6 +82,10 @@ class FakeGitHub:
     after_comment_created: Callable[[FakeGitHub, int], None] | None = None
     next_id: int = 1000
     tick: int = 0
+    # Seconds of random delay before and after each request is handled (races: real processes interleave).
+    # Each request is handled whole under `lock`, as GitHub applies one write at a time to a comment.
+    latency: tuple[float, float] = (0.0, 0.0)
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _server: ThreadingHTTPServer | None = None
 
     # ----- state helpers (used by scenarios) -----
@@ -148,6 +158,11 @@ class FakeGitHub:
     def bot_comments(self, number: int, login: str = "github-actions[bot]") -> list[dict[str, Any]]:
         return [c for c in self.comments.get(number, []) if c["user"]["login"] == login]
 
+    def wait(self) -> None:
+        low, high = self.latency
+        if high > 0:
+            time.sleep(random.uniform(low, high))
+
     # ----- HTTP -----
     def start(self, prefix: str = "") -> str:
         app = self
@@ -167,7 +182,10 @@ class FakeGitHub:
                 raw = self.rfile.read(length) if length else b""
                 if self.headers.get("Authorization"):
                     app.with_token.append(urlsplit(self.path).path)
-                status, headers, body = app.handle(self.command, self.path, raw)
+                app.wait()
+                with app.lock:
+                    status, headers, body = app.handle(self.command, self.path, raw)
+                app.wait()
                 data = body if isinstance(body, bytes) else (b"" if body is None else json.dumps(body).encode())
                 self.send_response(status)
                 if not isinstance(body, bytes) and "Content-Type" not in headers:
@@ -200,7 +218,7 @@ class FakeGitHub:
 
             do_GET = do_POST = do_PATCH = do_DELETE = _serve
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self.root_url = f"http://127.0.0.1:{self._server.server_address[1]}"
         self.base_url = self.root_url + prefix
         threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()

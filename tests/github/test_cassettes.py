@@ -34,12 +34,15 @@ def test_first_failure_creates_one_comment_and_checks_for_a_concurrent_one() -> 
     assert [j.name for j in result.snapshot.jobs] == ["clippy"]  # the green "build" job is left out
 
 
-def test_repeat_failure_updates_our_comment_only_in_five_calls() -> None:
+def test_repeat_failure_updates_our_comment_only_in_six_calls() -> None:
     result = replay("repeat_failure")
     assert result.outcome.delivered_via == "comment"
     # mallory's comment carries our marker too, but only our identity's comment is trusted.
-    assert calls("repeat_failure")[-1] == "PATCH /repos/octo-org/octo-repo/issues/comments/1006"
-    assert result.outcome.api_calls == 5  # the steady-state budget
+    assert calls("repeat_failure")[-2:] == [
+        "PATCH /repos/octo-org/octo-repo/issues/comments/1006",
+        "GET /repos/octo-org/octo-repo/issues/7/comments",  # the re-read: did another writer land meanwhile?
+    ]
+    assert result.outcome.api_calls == 6  # the steady-state budget: 5, plus the one re-read
     assert result.outcome.attempts == []
 
 
@@ -75,17 +78,19 @@ def test_push_without_pr_goes_to_the_webhook_and_never_touches_comments() -> Non
 def test_our_comment_is_found_on_the_third_page() -> None:
     result = replay("comments_paginated")
     made = calls("comments_paginated")
-    assert made.count("GET /repos/octo-org/octo-repo/issues/7/comments") == 3
-    assert made[-1].startswith("PATCH /repos/octo-org/octo-repo/issues/comments/")
+    # Three pages to find ours, and the same three again for the re-read after the write.
+    assert made.count("GET /repos/octo-org/octo-repo/issues/7/comments") == 6
+    assert made[-4].startswith("PATCH /repos/octo-org/octo-repo/issues/comments/")
     assert result.outcome.delivered_via == "comment"
 
 
 def test_concurrent_duplicate_keeps_the_oldest_and_deletes_ours() -> None:
     result = replay("concurrent_duplicate")
     made = calls("concurrent_duplicate")
-    assert made[-2:] == [
-        "DELETE /repos/octo-org/octo-repo/issues/comments/1004",  # ours, the newer
-        "PATCH /repos/octo-org/octo-repo/issues/comments/1003",  # the older one now carries our report
+    assert made[-3:] == [
+        "PATCH /repos/octo-org/octo-repo/issues/comments/1003",  # the older one takes both states
+        "DELETE /repos/octo-org/octo-repo/issues/comments/1004",  # ours, the newer, once merged
+        "GET /repos/octo-org/octo-repo/issues/7/comments",  # settled: one report left
     ]
     assert result.outcome.comment_url.endswith("#issuecomment-1003")
 
@@ -96,7 +101,7 @@ def test_comment_refused_moves_to_the_fallback_issue(name: str, status: int) -> 
     assert result.outcome.delivered_via == "issue"
     assert [(a.channel, a.status) for a in result.outcome.attempts] == [("comment", status)]
     assert result.outcome.issue_url == "https://github.example/octo-org/octo-repo/issues/8"
-    assert calls(name)[-1] == "POST /repos/octo-org/octo-repo/issues"
+    assert calls(name)[-2:] == ["POST /repos/octo-org/octo-repo/issues", "GET /repos/octo-org/octo-repo/issues"]
     assert result.alerts == []  # the issue delivered: no webhook under webhook-on=fallback
 
 

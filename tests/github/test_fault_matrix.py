@@ -139,10 +139,13 @@ def test_fault_matrix(app: FakeGitHub, fault: str, call: tuple[str, str, str, st
         assert outcome.attempts
     for attempt in outcome.attempts:
         assert attempt.operation in outcome.summary_md()
-    # Never two reports, whatever failed (an undeletable duplicate is turned into a pointer without marker).
+    # Never two reports, whatever failed, with one exception: when the older duplicate cannot take our state
+    # (its PATCH fails), ours stays as well rather than being deleted with the only copy of this run's report;
+    # the next writer that lists both merges them. An undeletable duplicate is turned into a pointer.
+    kept = 2 if (stage, method) == ("settle", "PATCH") else 1
     for pr in (7, 9):
-        assert len([c for c in app.bot_comments(pr) if is_report(c["body"])]) <= 1
-        assert len(app.bot_comments(pr)) <= (2 if (stage, method) == ("settle", "DELETE") else 1)
+        assert len([c for c in app.bot_comments(pr) if is_report(c["body"])]) <= kept
+        assert len(app.bot_comments(pr)) <= (2 if stage == "settle" else 1)
     if outcome.delivered_via == "webhook":
         assert result.alerts == [(False, False)]
     else:
@@ -159,7 +162,7 @@ def test_a_transient_502_is_retried_once_and_the_comment_updated(app: FakeGitHub
     result = run(app, "repeat_failure")
     assert result.outcome.delivered_via == "comment"
     assert result.sleeps == [0.5]
-    assert result.outcome.api_calls == 6  # the steady-state 5, plus the one retry
+    assert result.outcome.api_calls == 7  # the steady-state 6 (with the re-read after the write), plus the retry
 
 
 def test_a_wait_longer_than_the_cap_gives_up_at_once(app: FakeGitHub) -> None:
