@@ -125,7 +125,8 @@ def run_report(
         classify or _classifier(),
         green=green,
         log_dir=folder.path,
-        runner_name=env.get("RUNNER_NAME", ""),
+        # On a runner (a job's last step) the run's other failed jobs are listed too; RUNNER_NAME says which is ours.
+        runner_name=env.get("RUNNER_NAME", "") if env.get("GITHUB_ACTIONS") == "true" else None,
     )
     if gathered.pr_number is not None and ctx.pr_number is None:
         ctx = replace(ctx, pr_numbers=(gathered.pr_number,))

@@ -67,16 +67,16 @@ def gather_jobs(
     *,
     green: GreenFinder | None = None,
     log_dir: Path | None = None,
-    runner_name: str = "",
+    runner_name: str | None = None,
 ) -> Gathered:
     """Jobs from the run on GitHub, each compared with its log in the last green run when `green` finds one (the
     run's logs downloaded to files in a scratch folder inside `log_dir`, removed once classified).
 
-    With `--log` files: as a job's last step (a live run with a run id), the run's other failed jobs are listed
-    too and each file stands for its own job's log (`runs.gather_run`, matched by name, `runner_name` or matrix
-    leg), so the report shows every failed job of the run; otherwise (a dry run, a laptop) only the files are
-    classified and only the PR is looked up."""
-    if logs and (ctx.run_id is None or settings.dry_run):
+    With `--log` files: as a job's last step (`runner_name` given: on a runner, a live run with a run id), the
+    run's other failed jobs are listed too and each file stands for its own job's log (`runs.gather_run`, matched
+    by name, runner or matrix leg), so the report shows every failed job of the run; otherwise (a dry run, a
+    laptop) only the files are classified and only the PR is looked up."""
+    if logs and (runner_name is None or ctx.run_id is None or settings.dry_run):
         evidence = pr_evidence(api, ctx)
         gathered = Gathered(pr_number=evidence.pr_number, problems=list(evidence.problems))
         gathered.jobs = tuple(_classify_given(log, ctx, settings, classify, gathered.notes) for log in logs)
@@ -84,7 +84,7 @@ def gather_jobs(
     given = {log.job: log.path for log in logs if log.refused is None}
     notes = [f"the log of job {log.job} was not available: {log.refused}" for log in logs if log.refused]
     run = gather_run(
-        api, ctx, ignore_jobs=settings.ignore_jobs, log_dir=log_dir, given_logs=given, runner_name=runner_name
+        api, ctx, ignore_jobs=settings.ignore_jobs, log_dir=log_dir, given_logs=given, runner_name=runner_name or ""
     )
     gathered = Gathered(pr_number=run.pr_number, listed=run.listed, problems=list(run.problems), notes=notes)
     if run.list_failure is not None:

@@ -279,7 +279,7 @@ def last_step(n: int) -> Callable[[Path], str | None]:
                 (folder / "job.log").write_text(LOG.format(n=i), encoding="utf-8")
                 event = str(DATA / "workflow_run.failed_on_pr.json")
                 args = ["report", "--event", event, "--run-id", str(run), "--log", f"test={folder / 'job.log'}"]
-                env = _env(app, folder, RUNNER_NAME=f"runner-{i}", GITHUB_JOB="test")
+                env = _env(app, folder, RUNNER_NAME=f"runner-{i}", GITHUB_JOB="test", GITHUB_ACTIONS="true")
                 procs.append(Proc([*args, "--out", str(folder)], env, folder))
             problem = _failed(run_at_once(procs))
             if problem:

@@ -124,7 +124,7 @@ def test_green_run_updates_the_comment_and_closes_our_issue(app: FakeGitHub, tmp
     app.labels["nexus-autofix"] = {"name": "nexus-autofix", "color": "d73a4a"}
     issue = app.add_issue(TITLE, "<!-- nexus:report -->\nold", "github-actions[bot]", ["nexus-autofix"])
     app.jobs[RUN_ID][0].update(conclusion="success")
-    code, outputs, summary = report(app, tmp_path, green_event(tmp_path))
+    code, outputs, summary = report(app, tmp_path, event=green_event(tmp_path))
     assert code == 0
     assert outputs["delivered-via"] == "comment"
     assert issue["state"] == "closed"
@@ -145,8 +145,10 @@ def test_a_failed_run_whose_jobs_show_no_failure_is_never_called_green(app: Fake
     report(app, tmp_path)
     app.labels["nexus-autofix"] = {"name": "nexus-autofix", "color": "d73a4a"}
     issue = app.add_issue(TITLE, "<!-- nexus:report -->\nold", "github-actions[bot]", ["nexus-autofix"])
-    app.jobs[RUN_ID][0].update(conclusion="cancelled")  # the run concluded failure; only a cancelled job listed
-    code, outputs, summary = report(app, tmp_path)
+    # The next run concluded failure, but its only listed job was cancelled. (A run attempt cannot lose a job it
+    # was reported failing with: the state unions what every writer saw of it, so this is a new run.)
+    app.add_job(RUN_ID + 1, "clippy", "cancelled", log=LOG, step="Run cargo clippy")
+    code, outputs, summary = report(app, tmp_path, "--run-id", str(RUN_ID + 1))
     assert code == 0
     assert outputs["delivered-via"] == "comment"
     assert issue["state"] == "open"
@@ -300,8 +302,8 @@ def test_a_muted_pr_keeps_its_comment_as_it_is(app: FakeGitHub, tmp_path: Path) 
 
     from nexus_action.config.settings import load_settings
     from nexus_action.report import render_comment
+    from nexus_action.report.derive import read_state
     from nexus_action.report.document import Flag, StateDoc, merge
-    from nexus_action.report.state import read_state
 
     fail_job(app)
     report(app, tmp_path)
@@ -416,9 +418,10 @@ def test_a_job_list_answer_that_cannot_be_read_is_never_a_green_run(app: FakeGit
     app.faults.append(Fault("GET", r"/repos/[^/]+/[^/]+/actions/runs/\d+/jobs", 200, body=body))
     payload = json.loads(EVENT.read_text(encoding="utf-8"))
     payload["workflow_run"]["conclusion"] = None  # as a final job sees its own run: not concluded yet
+    payload["workflow_run"]["id"] = RUN_ID + 1  # the next run (an attempt never loses a job reported failing)
     unknown = tmp_path / "running.json"
     unknown.write_text(json.dumps(payload), encoding="utf-8")
-    code, _, summary = report(app, tmp_path, unknown)
+    code, _, summary = report(app, tmp_path, event=unknown)
     assert code == 0
     comment = app.comments[PR][0]["body"]
     assert "could not be read" in comment

@@ -20,6 +20,7 @@ from nexus_action.classify import classify_log
 from nexus_action.cli import build_parser
 from nexus_action.config.load import settings_from
 from nexus_action.flow import ReportRequest, run_report
+from nexus_action.github.threads import SETTLE_MAX
 from tests.fakegithub.scenarios import LOG
 from tests.fakegithub.server import FakeGitHub
 
@@ -31,7 +32,10 @@ EARLIER = "<!-- nexus:report -->\nan earlier report\n"
 
 @pytest.fixture
 def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
-    monkeypatch.setattr("time.sleep", lambda s: (_ for _ in ()).throw(AssertionError(f"slept {s}s")))
+    # Only the short settle before the re-read that follows a write is allowed (and not really waited).
+    monkeypatch.setattr(
+        "time.sleep", lambda s: None if s <= SETTLE_MAX * 1.5 else (_ for _ in ()).throw(AssertionError(f"slept {s}s"))
+    )
     fake = FakeGitHub()
     fake.start("/api/v3")
     fake.add_pr(PR, SHA, ("src/lib.rs",))

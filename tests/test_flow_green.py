@@ -13,6 +13,7 @@ import pytest
 from nexus_action.cli import build_parser
 from nexus_action.config.load import settings_from
 from nexus_action.flow import ReportRequest, run_report
+from nexus_action.github.threads import SETTLE_MAX
 from nexus_action.report.state import decode_block
 from tests.fakegithub.server import FakeGitHub
 
@@ -42,7 +43,9 @@ FAILING_LOG = (
 @pytest.fixture
 def app(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeGitHub]:
     def no_real_sleep(seconds: float) -> None:
-        raise AssertionError(f"tried to really sleep {seconds}s")
+        # Only the short settle before the re-read that follows a write is allowed (and not really waited).
+        if seconds > SETTLE_MAX * 1.5:
+            raise AssertionError(f"tried to really sleep {seconds}s")
 
     monkeypatch.setattr("time.sleep", no_real_sleep)
     fake = FakeGitHub()
@@ -90,7 +93,7 @@ def test_the_new_error_is_the_top_blocker_new_since_the_linked_green_run(app: Fa
     assert "Cargo.lock" not in top.split("```")[1]
     state, _ = decode_block(body, "state")
     assert state is not None
-    assert state["latest"]["green"]["head_sha"] == GREEN_SHA
+    assert state["runs"][-1]["green_run"]["head_sha"] == GREEN_SHA
     # Without the comparison: jobs, log, changed files, list comments, create, re-list = 6 (first report).
     # With it: + the workflow's runs, the green run's jobs, the green job's log.
     assert calls == 6 + 3
@@ -124,5 +127,6 @@ def test_a_repeat_failure_costs_three_calls_more_than_the_five_of_the_steady_sta
     add_green_run(app)
     report(app, tmp_path)
     _, calls = report(app, tmp_path)
-    # Steady state without the comparison: jobs, log, changed files, our comment's listing, the update (5).
-    assert calls == 5 + 3
+    # The same run attempt again: jobs, log, changed files, our comment's listing (4); its state is already
+    # in the comment, so nothing is written (and nothing re-read). The comparison adds its 3.
+    assert calls == 4 + 3

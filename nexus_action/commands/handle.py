@@ -27,10 +27,10 @@ from nexus_action.commands.plan import CommentOps, Render
 from nexus_action.config.settings import Settings
 from nexus_action.errors import NexusError
 from nexus_action.isotime import format_iso
-from nexus_action.report.derive import derive, read_doc
+from nexus_action.report.derive import derive, read_doc, read_state
 from nexus_action.report.document import Claim, StateDoc, merge
 from nexus_action.report.redact import sanitize
-from nexus_action.report.state import ReportState, read_state
+from nexus_action.report.state import ReportState
 from nexus_action.runner.context import CommentInfo, RunContext
 
 

@@ -25,7 +25,7 @@ from nexus_action.report.document import (
     merge,
     run_of,
 )
-from nexus_action.report.model import FailedJob, Snapshot
+from nexus_action.report.model import FailedJob, GreenRun, Snapshot
 from nexus_action.report.state import (
     GENESIS,
     CommandRecord,
@@ -34,6 +34,9 @@ from nexus_action.report.state import (
     ReportState,
     decode_block,
     verify_chain,
+)
+from nexus_action.report.state import (
+    read_state as read_v1_state,
 )
 from nexus_action.report.transition import JobStreak, Streak, Transition, compute_transition
 
@@ -67,6 +70,8 @@ def snapshot_of(run: RunDoc) -> tuple[Snapshot, int]:
         server_url=run.server_url,
         conclusion="failure" if run.failed else "success",
         fix_request=run.fix_request,
+        unlisted_reason=run.unlisted_reason,
+        green=GreenRun.from_dict(dict(run.green_run)) if run.green_run else None,
     )
     return snap, max(len(run.jobs), run.legacy_failed) - len(snap.jobs)
 
@@ -315,3 +320,17 @@ def same_state(a: str, b: str) -> bool:
     if first == StateDoc() or second == StateDoc():
         return False
     return first == second
+
+
+def encode_state(state: ReportState) -> str:
+    """The hidden block of a view: its document (as the size budget left it), or version 1 for a bare view."""
+    return encode_doc(stored_doc(state)) if state.doc is not None else state.encode()
+
+
+def read_state(body: str | None) -> tuple[ReportState, list[str]]:
+    """The report's view of an earlier comment or issue body, whichever version its block is."""
+    data, _ = decode_block(body, DOC_KIND)
+    if data is not None and data.get("v") == 2:
+        doc, warnings = read_doc(body)
+        return derive(doc), warnings
+    return read_v1_state(body)

@@ -162,6 +162,8 @@ class RunDoc:
     run_url: str | None = None
     server_url: str = "https://github.com"
     fix_request: str | None = None
+    unlisted_reason: str | None = None  # a failed run whose jobs could not be listed says why
+    green_run: Mapping[str, Any] | None = field(default=None, compare=False)  # GreenRun.to_dict(): compared with
     green: bool = False
     jobs: tuple[JobDoc, ...] = ()  # sorted by key
     # Runs read from a version-1 state carry only the history's summary of their jobs.
@@ -190,7 +192,15 @@ class RunDoc:
             "run_url": self.run_url,
             "server_url": self.server_url,
             "fix_request": self.fix_request,
+            "unlisted": self.unlisted_reason,
+            "green_run": dict(self.green_run) if self.green_run else None,
         }
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RunDoc) and self.to_dict() == other.to_dict()
+
+    def __hash__(self) -> int:
+        return hash(_json(self.to_dict()))
 
     def to_dict(self) -> dict[str, Any]:
         data = {
@@ -221,6 +231,8 @@ class RunDoc:
             run_url=d.get("run_url") if isinstance(d.get("run_url"), str) else None,
             server_url=as_str(d.get("server_url")) or "https://github.com",
             fix_request=d.get("fix_request") if isinstance(d.get("fix_request"), str) else None,
+            unlisted_reason=d.get("unlisted") if isinstance(d.get("unlisted"), str) else None,
+            green_run=d.get("green_run") if isinstance(d.get("green_run"), dict) else None,
             green=d.get("green") is True,
             jobs=_union_jobs(jobs, ()),
             legacy_failed=as_int(d.get("legacy_failed")),
@@ -479,6 +491,8 @@ def run_of(snapshot: Snapshot, *, at: str, matrix: Mapping[str, str] | None = No
         run_url=snapshot.run_url,
         server_url=snapshot.server_url,
         fix_request=snapshot.fix_request,
+        unlisted_reason=snapshot.unlisted_reason,
+        green_run=snapshot.green.to_dict() if snapshot.green else None,
         green=not snapshot.failed and snapshot.conclusion == "success",
         jobs=_union_jobs((JobDoc.of(j, at=at, matrix=values.get(j.name, "")) for j in snapshot.jobs), ()),
     )

@@ -11,6 +11,7 @@ from collections import Counter
 
 from nexus_action.config.settings import Settings
 from nexus_action.report import markdown as md
+from nexus_action.report.derive import encode_state
 from nexus_action.report.render import (
     Clean,
     _history_result,
@@ -60,7 +61,7 @@ def render_issue_body(state: ReportState, *, settings: Settings) -> str:
     history.append(HISTORY_END)
     sections.append(history)
     body = "\n\n".join("\n".join(s) for s in sections if s)
-    return f"{REPORT_MARKER}\n{body}\n\n{state.encode()}\n"
+    return f"{REPORT_MARKER}\n{body}\n\n{encode_state(state)}\n"
 
 
 def render_history_comment(entry: HistoryEntry, state: ReportState, *, settings: Settings) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from nexus_action.config.settings import Settings
 from nexus_action.report import green as since_green
 from nexus_action.report import markdown as md
+from nexus_action.report.derive import encode_state
 from nexus_action.report.model import FailedJob, Snapshot
 from nexus_action.report.redact import sanitize
 from nexus_action.report.state import REPORT_MARKER, HistoryEntry, ReportState
@@ -383,4 +384,4 @@ def render_comment(state: ReportState, *, settings: Settings) -> str:
     sections = report_sections(state, clean)
     sections += [commands_section(state, settings, clean), history_section(state, clean)]
     body = "\n\n".join("\n".join(s) for s in sections if s)
-    return f"{REPORT_MARKER}\n{body}\n\n{state.encode()}\n"
+    return f"{REPORT_MARKER}\n{body}\n\n{encode_state(state)}\n"

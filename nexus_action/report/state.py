@@ -299,24 +299,19 @@ class ReportState:
         ).bounded()
 
     def encode(self) -> str:
-        if self.doc is None:
-            return encode_block("state", self.to_dict())
-        from nexus_action.report.derive import encode_doc, stored_doc
-
-        return encode_doc(stored_doc(self))
+        """The version-1 block of this view. A view derived from a document is written as that document
+        (`report.derive.encode_state`)."""
+        return encode_block("state", self.to_dict())
 
 
 def read_state(body: str | None) -> tuple[ReportState, list[str]]:
-    """The state in an earlier comment or issue body; a fresh state plus warnings when it cannot be trusted."""
+    """The state in an earlier comment or issue body; a fresh state plus warnings when it cannot be trusted.
+
+    Reads the version-1 block only; `nexus_action.report.read_state` (report.derive) reads both versions."""
     data, warnings = decode_block(body, "state")
     if data is None:
         # No previous body is the normal first run, not something to warn about.
         return ReportState(), warnings if body else []
-    if data.get("v") == 2:
-        from nexus_action.report.derive import derive, read_doc
-
-        doc, doc_warnings = read_doc(body)
-        return derive(doc), doc_warnings
     try:
         state = ReportState.from_dict(data)
     except Exception as exc:  # tolerant by contract: a hand-edited block must never stop the report

@@ -15,7 +15,8 @@ import pytest
 import vcr
 
 from nexus_action.commands.handle import Handled
-from nexus_action.report.state import ReportState, read_state
+from nexus_action.report.derive import read_state
+from nexus_action.report.state import ReportState
 from tests.commands import scenarios
 from tests.commands.record import cassette_path
 from tests.commands.standin import CommandsGitHub

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from nexus_action.commands.ledger import CommandRecord, FixRecord, Ledger, from_report_state, into_report_state
+from nexus_action.report.derive import encode_state, read_state
 from nexus_action.report.state import CommandRecord as StateCommandRecord
-from nexus_action.report.state import FixRequest, ReportState, read_state
+from nexus_action.report.state import FixRequest, ReportState
 from tests.commands.builders import snapshot
 
 
@@ -31,7 +32,7 @@ def test_round_trip_through_the_report_state_keeps_everything_else() -> None:
     assert updated.next_seq == 9
     assert updated.latest == state.latest
     # and it survives the hidden marker: what is written is the document with this comment's changes merged in
-    decoded, warnings = read_state(updated.encode())
+    decoded, warnings = read_state(encode_state(updated))
     assert warnings == []
     again = from_report_state(decoded)
     assert again.retries_by_sha == {"abc": 2}

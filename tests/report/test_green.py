@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from nexus_action.classify.model import BaselineSummary, NewBlock
-from nexus_action.report import decode_block
+from nexus_action.report import decode_block, read_state
 from nexus_action.report.model import GreenRun, Snapshot
 from tests.report.cases import REPO, SHA1, SHA3, clippy_job, run_sequence, snapshot
 
@@ -60,9 +60,11 @@ def test_the_green_run_is_kept_in_the_hidden_state() -> None:
     report = run_sequence([compared_snapshot(True, USED)])[-1]
     state, _ = decode_block(report.comment_md, "state")
     assert state is not None
-    assert state["latest"]["green"]["run_id"] == 990
-    assert state["latest"]["jobs"][0]["classification"]["baseline"]["new_lines"] == 36
-    assert Snapshot.from_dict(state["latest"]).green == GREEN
+    latest = state["runs"][-1]
+    assert latest["green_run"]["run_id"] == 990
+    assert latest["jobs"][0]["detail"]["classification"]["baseline"]["new_lines"] == 36
+    assert GreenRun.from_dict(latest["green_run"]) == GREEN
+    assert read_state(report.comment_md)[0].latest.green == GREEN  # type: ignore[union-attr]
 
 
 def test_no_comparison_changes_nothing() -> None:

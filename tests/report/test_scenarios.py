@@ -62,7 +62,7 @@ def test_injection_cannot_end_markers_forge_state_ping_or_leak() -> None:
         assert "@admins" not in body
         assert "#12" not in body
         # only our own two markers open an HTML comment, and only our state block decodes
-        ours = re.findall(r"<!-- nexus:(?:report|state v1 [A-Za-z0-9+/=]+|history:(?:start|end)) -->", body)
+        ours = re.findall(r"<!-- nexus:(?:report|state v[12] [A-Za-z0-9+/=]+|history:(?:start|end)) -->", body)
         assert body.count("<!--") == len(ours)
     data, warnings = decode_block(report.comment_md, "state")
     assert data is not None

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from nexus_action.report.derive import encode_state, read_state
 from nexus_action.report.state import (
     COMMAND_LOG_LIMIT,
     REPORT_MARKER,
@@ -15,7 +16,6 @@ from nexus_action.report.state import (
     decode_block,
     encode_block,
     is_report_body,
-    read_state,
 )
 from tests.report.cases import recovery, second_failure
 
@@ -81,7 +81,7 @@ def test_state_dict_round_trip_keeps_every_field() -> None:
     assert again == state
     # What is written is the document the view was derived from; reading it back gives the same view.
     written = second_failure()[-1].state
-    assert read_state(written.encode())[0] == written
+    assert read_state(encode_state(written))[0] == written
 
 
 def test_lists_are_bounded() -> None:
