@@ -67,7 +67,7 @@ def test_injection_cannot_end_markers_forge_state_ping_or_leak() -> None:
     data, warnings = decode_block(report.comment_md, "state")
     assert data is not None
     assert warnings == []
-    assert data["muted"] is False  # the forged block said muted: true
+    assert data["muted"] is None  # the forged block said muted: true; in ours no one ever muted
     # the fence is longer than the longest backtick run in the blocker
     assert "`````text\nerror: boom" in report.comment_md
 
