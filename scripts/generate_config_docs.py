@@ -19,7 +19,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nexus_action.config.settings import DOMAINS, OPTIONS, Option  # noqa: E402
+from nexus_action.classify.model import DOMAINS  # noqa: E402
+from nexus_action.config.settings import OPTIONS, Option  # noqa: E402
 
 DOC_PATH = ROOT / "docs" / "configuration.md"
 ACTION_PATH = ROOT / "action.yml"

@@ -14,7 +14,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nexus_action.config.settings import DOMAINS, OPTIONS, Option  # noqa: E402
+from nexus_action.classify.model import DOMAINS  # noqa: E402
+from nexus_action.config.settings import OPTIONS, Option  # noqa: E402
 
 SCHEMA_PATH = ROOT / "nexus_action" / "schemas" / "config.schema.json"
 

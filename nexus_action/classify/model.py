@@ -8,6 +8,26 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+# Who owns the fix: one domain per toolchain (docs/classification.md); "unknown" when nothing says.
+DOMAINS = (
+    "rust",
+    "frontend",
+    "python",
+    "go",
+    "jvm",
+    "native",
+    "ruby",
+    "php",
+    "elixir",
+    "haskell",
+    "lua",
+    "perl",
+    "infra",
+    "github",
+    "runner",
+    "unknown",
+)
+
 KINDS = (
     "compile",
     "test",

@@ -15,28 +15,11 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from nexus_action.classify.model import KINDS
+from nexus_action.classify.model import DOMAINS, KINDS
 from nexus_action.errors import NexusError
 
-DOMAINS = (
-    "rust",
-    "frontend",
-    "python",
-    "go",
-    "jvm",
-    "native",
-    "ruby",
-    "php",
-    "elixir",
-    "haskell",
-    "lua",
-    "perl",
-    "infra",
-    "github",
-    "runner",
-    "unknown",
-    "any",
-)
+# A rule may vote for any domain, or match whatever the domain ("any").
+RULE_DOMAINS = (*DOMAINS, "any")
 MATCHERS = ("log", "workflow", "job", "step", "files", "annotation")
 ROLES = ("signal", "location", "file_header", "exit_fail", "exit_ok", "warning", "werror", "wrapper", "banner")
 ALLOWED_KEYS = frozenset({"id", "domain", "kind", "failure_type", "weight", "priority", "role", "needles", *MATCHERS})
@@ -96,8 +79,8 @@ def _check_rule(raw: Any, where: str) -> dict[str, Any]:
     if not isinstance(rid, str) or not _ID.match(rid):
         raise _invalid(where, f"id must be lower-case letters, digits, '.', '_' or '-'; got {rid!r}")
     where = f"{where} ({rid})"
-    if rule.get("domain") not in DOMAINS:
-        raise _invalid(where, f"domain must be one of {', '.join(DOMAINS)}; got {rule.get('domain')!r}")
+    if rule.get("domain") not in RULE_DOMAINS:
+        raise _invalid(where, f"domain must be one of {', '.join(RULE_DOMAINS)}; got {rule.get('domain')!r}")
     present = [m for m in MATCHERS if m in rule]
     if len(present) != 1:
         raise _invalid(where, f"needs exactly one of {', '.join(MATCHERS)}; got {present or 'none'}")

@@ -16,9 +16,8 @@ from datetime import datetime, timedelta
 from importlib import resources
 from typing import Any
 
-from nexus_action.classify.model import Blocker
+from nexus_action.classify.model import DOMAINS, Blocker
 from nexus_action.commands.ledger import FixRecord, Ledger
-from nexus_action.config.settings import DOMAINS
 from nexus_action.report.model import FailedJob, Snapshot
 from nexus_action.report.redact import sanitize
 

@@ -15,29 +15,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from nexus_action.classify.model import DOMAINS
 from nexus_action.errors import NexusError, config_error
 
 Kind = Literal["bool", "int", "float", "str", "enum", "list", "map", "secret"]
 
 WEBHOOK_FORMATS = ("json", "slack_blocks", "teams_adaptive", "teams_messagecard")
-DOMAINS = (
-    "rust",
-    "frontend",
-    "python",
-    "go",
-    "jvm",
-    "native",
-    "ruby",
-    "php",
-    "elixir",
-    "haskell",
-    "lua",
-    "perl",
-    "infra",
-    "github",
-    "runner",
-    "unknown",
-)
 PERMISSION_LEVELS = ("read", "triage", "write", "maintain", "admin")
 
 

@@ -11,10 +11,9 @@ import pytest
 import yaml
 
 from nexus_action.classify import classify_text
+from nexus_action.classify.model import DOMAINS as ROUTING_DOMAINS
 from nexus_action.classify.model import KINDS, agent_for
-from nexus_action.classify.rules import DOMAINS as RULE_DOMAINS
-from nexus_action.classify.rules import builtin_document, load_rules
-from nexus_action.config.settings import DOMAINS as ROUTING_DOMAINS
+from nexus_action.classify.rules import RULE_DOMAINS, builtin_document, load_rules
 from nexus_action.errors import NexusError
 
 ROOT = Path(__file__).resolve().parents[2]
