@@ -29,9 +29,8 @@ from nexus_action.github.green import GreenFinder, workflow_of
 from nexus_action.guards import filter_jobs, fix_request_id, should_process
 from nexus_action.isotime import format_iso, parse_iso
 from nexus_action.logs.paths import outside_logs
-from nexus_action.report import Report, build_report
+from nexus_action.report import Report, build_report, read_state
 from nexus_action.report.model import GreenRun, Snapshot
-from nexus_action.report.state import decode_block
 from nexus_action.runner.context import RunContext
 from nexus_action.runner.io import RunnerIO, report_dir
 from nexus_action.runner.load import RunFlags, report_context
@@ -164,12 +163,12 @@ def run_report(
 
 
 def _cached_green(previous: str | None) -> GreenRun | None:
-    """The green run an earlier report used, from its hidden state (known before gathering in a dry run; a live
-    run finds its comment only when delivering, so it looks the green run up: 2 calls per workflow)."""
-    state, _ = decode_block(previous, "state") if previous else (None, [])
-    latest = state.get("latest") if isinstance(state, dict) else None
-    green = latest.get("green") if isinstance(latest, dict) else None
-    return GreenRun.from_dict(green) if isinstance(green, dict) else None
+    """The green run an earlier report used, from its hidden state (either version; known before gathering in a
+    dry run; a live run finds its comment only when delivering, so it looks the green run up: 2 calls)."""
+    if not previous:
+        return None
+    latest = read_state(previous)[0].latest
+    return latest.green if latest is not None else None
 
 
 def _problem_line(problem: CallFailure) -> str:

@@ -130,3 +130,14 @@ def test_a_repeat_failure_costs_three_calls_more_than_the_five_of_the_steady_sta
     # The same run attempt again: jobs, log, changed files, our comment's listing (4); its state is already
     # in the comment, so nothing is written (and nothing re-read). The comparison adds its 3.
     assert calls == 4 + 3
+
+
+def test_a_dry_run_reuses_the_green_run_cached_in_an_earlier_reports_state(app: FakeGitHub, tmp_path: Path) -> None:
+    from nexus_action.flow import _cached_green
+
+    add_green_run(app)
+    body, _ = report(app, tmp_path)
+    cached = _cached_green(body)  # the live report's comment, hidden state version 2
+    assert cached is not None
+    assert cached.head_sha == GREEN_SHA
+    assert _cached_green("no state here") is None
