@@ -21,7 +21,7 @@ from nexus_action.github.deadline import Deadline
 from nexus_action.github.failure import CallFailure, GitHubCallError
 from nexus_action.github.ledger import CallLedger
 from nexus_action.github.port import RestApi
-from nexus_action.github.recording import PreviousThreads, RecordingGitHub, body_digest, read_previous
+from nexus_action.github.recording import PreviousThreads, RecordingGitHub, planned_request, read_previous
 from nexus_action.report.model import Snapshot
 from nexus_action.runner.context import RunContext
 
@@ -142,16 +142,7 @@ class RecordingSender:
         from nexus_action.notify.send import WebhookOutcome  # imports requests: only when an alert is planned
 
         host = urlsplit(url).hostname or "(webhook)"
-        self.requests.append(
-            {
-                "method": "POST",
-                "path": f"https://{host}/***",
-                "purpose": "webhook alert",
-                "status": 200,
-                "body_sha256": body_digest(payload),
-                "body_chars": len(str(payload)),
-            }
-        )
+        self.requests.append(planned_request("POST", f"https://{host}/***", "webhook alert", 200, payload))
         return WebhookOutcome(200, True, False, 1, 0.0, "dry run: recorded, not sent")
 
 

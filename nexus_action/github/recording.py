@@ -51,6 +51,18 @@ def body_digest(body: Any) -> str:
     return "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
+def planned_request(method: str, path: str, purpose: str, status: int, body: Any) -> dict[str, Any]:
+    """One line of `plan.json`: a request as a live run would send it, its body only as digest and size."""
+    return {
+        "method": method,
+        "path": path,
+        "purpose": purpose,
+        "status": status,
+        "body_sha256": body_digest(body) if body is not None else None,
+        "body_chars": len(json.dumps(body)) if body is not None else 0,
+    }
+
+
 def _purpose(operation: str) -> str:
     return next((text for pattern, text in _PURPOSES if re.fullmatch(pattern, operation)), "")
 
@@ -129,16 +141,7 @@ class RecordingGitHub:
     def _record(self, verb: str, path: str, params: Mapping[str, Any] | None, body: Any, status: int) -> None:
         self.ledger.requests += 1
         query = f"?{urlencode(sorted(params.items()))}" if params else ""
-        self.requests.append(
-            {
-                "method": verb,
-                "path": path + query,
-                "purpose": _purpose(f"{verb} {path}"),
-                "status": status,
-                "body_sha256": body_digest(body) if body is not None else None,
-                "body_chars": len(json.dumps(body)) if body is not None else 0,
-            }
-        )
+        self.requests.append(planned_request(verb, path + query, _purpose(f"{verb} {path}"), status, body))
 
     def _missing(self, verb: str, path: str, params: Mapping[str, Any] | None = None) -> GitHubCallError:
         self._record(verb, path, params, None, 404)
