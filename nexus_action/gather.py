@@ -17,7 +17,7 @@ from nexus_action.config.settings import Settings
 from nexus_action.github.failure import CallFailure
 from nexus_action.github.green import GreenFinder
 from nexus_action.github.port import RestApi
-from nexus_action.github.runs import classify_jobs, gather_run, pr_evidence
+from nexus_action.github.runs import classify_jobs, gather_run, pr_evidence, usable_log
 from nexus_action.report.model import FailedJob, GreenRun
 from nexus_action.runner.context import RunContext
 
@@ -82,7 +82,7 @@ def gather_jobs(
         gathered.jobs = tuple(_classify_given(log, ctx, settings, classify, gathered.notes) for log in logs)
         return gathered
     given = {log.job: log.path for log in logs if log.refused is None}
-    notes = [f"the log of job {log.job} was not available: {log.refused}" for log in logs if log.refused]
+    notes = [note for log in logs if (note := _unavailable(log))]
     run = gather_run(
         api, ctx, ignore_jobs=settings.ignore_jobs, log_dir=log_dir, given_logs=given, runner_name=runner_name or ""
     )
@@ -113,15 +113,10 @@ def _classify_given(
 ) -> FailedJob:
     """Classify one given log; a file that is missing or empty (a step before the `tee` failed) still yields the
     job, classified from its name alone and marked as having no log."""
-    try:
-        usable = log.refused is None and log.path.is_file() and log.path.stat().st_size > 0
-    except OSError:
-        usable = False
-    if log.refused is not None:
-        notes.append(f"the log of job {log.job} was not available: {log.refused}")
-    if not usable:
-        if log.refused is None:
-            notes.append(f"the log of job {log.job} was not available ({str(log.path)!r} is missing or empty)")
+    note = _unavailable(log)
+    usable = note is None
+    if note is not None:
+        notes.append(note)
         source: Path | BytesIO = BytesIO(f"##[error]{log.job}: failed; its log was not available\n".encode())
     else:
         source = log.path
@@ -134,3 +129,12 @@ def _classify_given(
     )
     step = c.top_blocker.step if c.top_blocker else None
     return FailedJob(name=log.job, classification=c, step=step, log_available=usable)
+
+
+def _unavailable(log: LogArg) -> str | None:
+    """Why a given log cannot be read, said in the report (refused, or missing or empty); None when it can."""
+    if log.refused is not None:
+        return f"the log of job {log.job} was not available: {log.refused}"
+    if usable_log(log.path) is None:
+        return f"the log of job {log.job} was not available ({str(log.path)!r} is missing or empty)"
+    return None

@@ -428,3 +428,24 @@ def test_a_job_list_answer_that_cannot_be_read_is_never_a_green_run(app: FakeGit
     assert "could not be read" in summary
     assert "All jobs pass" not in comment
     assert "Recovered" not in comment
+
+
+def test_as_a_last_step_a_log_file_never_written_is_said_in_the_report(app: FakeGitHub, tmp_path: Path) -> None:
+    # The job's own log is not downloadable while it runs (404), and a step before the `tee` failed.
+    app.add_job(RUN_ID, "clippy", "failure", log=None, step="Run cargo clippy")
+    missing = tmp_path / "never-written.log"
+    out_dir = tmp_path / "out"
+    env = {
+        "GITHUB_API_URL": app.base_url,
+        "GITHUB_TOKEN": "ghs_live_test_token_123",
+        "GITHUB_ACTIONS": "true",
+        "RUNNER_NAME": "runner-1",
+        "AUTOFIX_COMPARE_WITH_GREEN": "false",
+    }
+    args = build_parser().parse_args(
+        ["report", "--event", str(EVENT), "--log", f"clippy={missing}", "--out", str(out_dir)]
+    )
+    code = run_report(ReportRequest.of(args), env, settings_from(env, None), io.StringIO(), classify=classify)
+    assert code == 0
+    assert "the log of job clippy was not available" in (out_dir / "summary.md").read_text(encoding="utf-8")
+    assert "clippy" in app.comments[PR][0]["body"]

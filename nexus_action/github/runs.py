@@ -266,7 +266,7 @@ def gather_run(
                     url if isinstance(url, str) else None,
                     step,
                     number,
-                    _usable(given[name]),
+                    usable_log(given[name]),
                 )
             )
             continue
@@ -276,7 +276,7 @@ def gather_run(
         if gathered.problem:
             evidence.problems.append(gathered.problem)
     for name in sorted(set(given) - set(mine.values())):
-        evidence.jobs.append(JobEvidence(0, name, None, None, None, _usable(given[name])))
+        evidence.jobs.append(JobEvidence(0, name, None, None, None, usable_log(given[name])))
     if evidence.pr_number is not None and evidence.jobs:
         try:
             evidence.changed_files = changed_files(api, ctx, evidence.pr_number)
@@ -285,7 +285,7 @@ def gather_run(
     return evidence
 
 
-def _usable(path: Path) -> Path | None:
+def usable_log(path: Path) -> Path | None:
     """A given log file; None when it is missing or empty (a step before the `tee` failed)."""
     try:
         return path if path.is_file() and path.stat().st_size > 0 else None
