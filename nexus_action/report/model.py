@@ -156,8 +156,9 @@ class Snapshot:
 
     @property
     def failed(self) -> bool:
-        """Failed jobs, or a run that failed with none listed (`unlisted_reason` says why): never called green."""
-        return bool(self.jobs) or (self.unlisted_reason is not None and self.conclusion != "success")
+        """Failed jobs, or any run that did not conclude success: a failure with no job listed (`unlisted_reason`
+        says why, when known) is never called green, wherever the snapshot was built."""
+        return bool(self.jobs) or self.conclusion != "success"
 
     @property
     def masked_values(self) -> tuple[str, ...]:

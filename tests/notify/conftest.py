@@ -56,6 +56,8 @@ def snapshot(*jobs: FailedJob, pr: int | None = 42, **kw: object) -> Snapshot:
         "pr_number": pr,
         "run_url": "https://github.com/octo-org/web-app/actions/runs/9001",
         "workflow": "CI",
+        # What the run said: with no failed job, the run went green (a failed run says failure).
+        "conclusion": "failure" if jobs else "success",
     }
     fields.update(kw)
     return Snapshot(**fields)  # type: ignore[arg-type]
