@@ -1,6 +1,6 @@
 """Memory and time of classify with a baseline (the last green run's log) against classify alone.
 
-The failing log is throughput.py's generated 200 MB log (ordinary build output, a clippy failure at the end).
+The failing log is throughput.py's generated quiet 200 MB log (pathological.py) (ordinary build output, a clippy failure at the end).
 The passing log is generated the same way with other numbers (timestamps, durations, versions, ids all
 differ, as between two real runs) and a clippy step that passes. Each measurement runs in a fresh subprocess:
 classify alone, then classify with --baseline; wall time with the rules already loaded, peak RSS of the
@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from throughput import NEEDLE_EVERY, NEEDLE_NOISE, NOISE, generate  # noqa: E402
+from pathological import NEEDLE_EVERY, NEEDLE_NOISE, NOISE, generate  # noqa: E402
 
 PASSING_TAIL = (
     "##[group]Run cargo clippy --all-targets -- -D warnings",
@@ -93,11 +93,11 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", action="store_true", help="keep the generated logs")
     args = parser.parse_args()
-    fail = Path(args.dir) / f"nexus-throughput-v2-{args.mb}mb.log"
+    fail = Path(args.dir) / f"nexus-throughput-v3-quiet-{args.mb}mb.log"  # the file throughput.py makes and keeps
     passing = Path(args.dir) / f"nexus-baseline-pass-{args.mb}mb.log"
     if not fail.exists() or fail.stat().st_size < args.mb * 900_000:
         print(f"generating {fail} ...", flush=True)
-        generate(fail, args.mb)
+        generate("quiet", fail, args.mb * 1_000_000)
     if not passing.exists() or passing.stat().st_size < args.mb * 900_000:
         print(f"generating {passing} ...", flush=True)
         generate_passing(passing, args.mb)
