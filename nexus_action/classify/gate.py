@@ -5,6 +5,12 @@ error-looking word ("0 errors", "thiserror", test names). Almost every rule need
 `--> `, `.go:`, `npm `): the gate derives, from each rule's parsed regex, a few substrings of which at least one
 must appear in a matching line, and checks those with plain `in` (C speed) before running the regex. A rule whose
 regex has no such literal (pure character classes) is always run. The gate never changes what matches.
+
+A log's error-looking lines mostly repeat a few shapes with other numbers ("Tests run: 14, Failures: 0", a
+crate's version, a test's index). Most rules cannot tell one digit from another (`\\d+`, `[^\\s:]+`, `.*`): for
+those, whether they match is the same for every line that differs only in its digits, so the gate remembers
+that answer per shape and runs only the regexes that matched (for their groups) and those that can tell digits
+apart (`exit code 1`, `[1-9]`, back-references).
 """
 
 from __future__ import annotations
@@ -100,6 +106,95 @@ def _sequence(items: Sequence[tuple[Any, Any]]) -> list[str] | None:
     return max(usable, key=lambda o: (min(len(s) for s in o), -len(o)))
 
 
+_DIGIT_CHARS = frozenset("0123456789")
+# Which ASCII digits a class item matches, for the categories a class can hold (re's parsed names).
+_CATEGORY_DIGITS = {
+    "CATEGORY_DIGIT": _DIGIT_CHARS,
+    "CATEGORY_NOT_SPACE": _DIGIT_CHARS,
+    "CATEGORY_WORD": _DIGIT_CHARS,
+    "CATEGORY_NOT_LINEBREAK": _DIGIT_CHARS,
+    "CATEGORY_UNI_DIGIT": _DIGIT_CHARS,
+    "CATEGORY_UNI_NOT_SPACE": _DIGIT_CHARS,
+    "CATEGORY_UNI_WORD": _DIGIT_CHARS,
+    "CATEGORY_UNI_NOT_LINEBREAK": _DIGIT_CHARS,
+    "CATEGORY_NOT_DIGIT": frozenset(),
+    "CATEGORY_SPACE": frozenset(),
+    "CATEGORY_NOT_WORD": frozenset(),
+    "CATEGORY_LINEBREAK": frozenset(),
+    "CATEGORY_UNI_NOT_DIGIT": frozenset(),
+    "CATEGORY_UNI_SPACE": frozenset(),
+    "CATEGORY_UNI_NOT_WORD": frozenset(),
+    "CATEGORY_UNI_LINEBREAK": frozenset(),
+}
+# Parsed items that hold no character test of their own: only their sub-patterns matter.
+_NESTING = {"SUBPATTERN", "ATOMIC_GROUP", "ASSERT", "ASSERT_NOT", "BRANCH"}
+_REPEATS = {"MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"}
+
+
+def digit_blind(pattern: re.Pattern[str]) -> bool:
+    """Whether the regex treats every ASCII digit alike: swapping one digit of a line for another never changes
+    whether it matches. Conservative: anything it does not know (back-references, conditionals) is not blind."""
+    try:
+        parsed = sre_parse.parse(pattern.pattern, pattern.flags)
+    except (re.error, RecursionError):  # pragma: no cover - the pattern compiled, so it parses
+        return False
+    return _blind(list(parsed))
+
+
+def _blind(items: Sequence[tuple[Any, Any]]) -> bool:
+    for op, av in items:
+        name = str(op)
+        if name in ("LITERAL", "NOT_LITERAL"):
+            if chr(av) in _DIGIT_CHARS:
+                return False
+        elif name == "IN":
+            if _class_digits(av) not in (frozenset(), _DIGIT_CHARS):
+                return False
+        elif name in ("ANY", "AT"):
+            continue  # `.` takes any digit; \\b and anchors see every digit as a word character
+        elif name in _REPEATS:
+            if not _blind(list(av[2])):
+                return False
+        elif name in _NESTING:
+            if not all(_blind(list(sub)) for sub in _nested(name, av)):
+                return False
+        else:
+            return False  # GROUPREF, GROUPREF_EXISTS, or anything newer: assume it can tell digits apart
+    return True
+
+
+def _nested(name: str, av: Any) -> list[Any]:
+    if name == "SUBPATTERN":
+        return [av[3]]
+    if name == "BRANCH":
+        return list(av[1])
+    if name in ("ASSERT", "ASSERT_NOT"):
+        return [av[1]]
+    return [av]  # ATOMIC_GROUP
+
+
+def _class_digits(items: Any) -> frozenset[str]:
+    """The ASCII digits a character class matches."""
+    found: set[str] = set()
+    negate = False
+    for op, av in items:
+        name = str(op)
+        if name == "NEGATE":
+            negate = True
+        elif name == "LITERAL":
+            found.update(_DIGIT_CHARS & {chr(av)})
+        elif name == "RANGE":
+            found.update(d for d in _DIGIT_CHARS if av[0] <= ord(d) <= av[1])
+        elif name == "CATEGORY":
+            category = _CATEGORY_DIGITS.get(str(av))
+            if category is None:
+                return frozenset("0")  # a category not known here: neither all nor none, so not blind
+            found.update(category)
+        else:
+            return frozenset("0")
+    return _DIGIT_CHARS - found if negate else frozenset(found)
+
+
 def _is_digit(op: Any, av: Any) -> bool:
     """Whether a parsed item is \\d (a class holding only the digit category)."""
     return str(op) == "IN" and len(av) == 1 and str(av[0][0]) == "CATEGORY" and str(av[0][1]) == "CATEGORY_DIGIT"
@@ -112,6 +207,8 @@ def _usable(literal: str) -> bool:
 
 _DIGITS = re.compile(r"\d")
 _ASCII_DIGITS_MASKED = bytes.maketrans(b"0123456789", b"##########")
+_ASCII_DIGITS_ZEROED = bytes.maketrans(b"123456789", b"000000000")
+_ASCII_DIGITS_ZEROED_TEXT = str.maketrans("123456789", "000000000")
 MEMO_SIZE = 4096
 # The scanner inspects up to a chunk's TRIGGER_LIMIT lines before the engine reads them: keep all of them.
 INSPECTED_SIZE = 2 * TRIGGER_LIMIT
@@ -133,6 +230,10 @@ class Gate:
         # Rules whose match makes a blocker or places one: a line matching one is worth reading around.
         self.blocking = frozenset(r.id for r in rules if r.priority is not None or r.role != "signal")
         self._memo: dict[str | bytes, tuple[Rule, ...]] = {}
+        # Rules that treat every digit alike (digit_blind), and per digit-blind key (digit_blind_key) the ids of
+        # those of them that matched a line of that key.
+        self.blind = frozenset(r.id for r in rules if r.pattern is not None and digit_blind(r.pattern))
+        self._verdicts: dict[str | bytes, frozenset[str]] = {}
         # The scanner asks about a trigger line before the engine reads it: the answers are kept a moment.
         self._inspected: dict[str, tuple[tuple[Rule, ...], dict[str, re.Match[str]]]] = {}
 
@@ -141,12 +242,18 @@ class Gate:
         found = self._inspected.get(text)
         if found is None:
             rules = self.candidates(text)
+            key = digit_blind_key(text)
+            known = self._verdicts.get(key)
             matched = {}
             for rule in rules:
-                if rule.pattern is not None:
+                if rule.pattern is not None and (known is None or rule.id in known or rule.id not in self.blind):
                     match = rule.pattern.search(text)
                     if match:
                         matched[rule.id] = match
+            if known is None:
+                if len(self._verdicts) >= MEMO_SIZE:
+                    self._verdicts.clear()
+                self._verdicts[key] = frozenset(self.blind.intersection(matched))
             if len(self._inspected) >= INSPECTED_SIZE:
                 self._inspected.clear()
             self._inspected[text] = found = (rules, matched)
@@ -185,9 +292,16 @@ def shape_key(text: str) -> str | bytes:
     return _DIGITS.sub("#", text)  # \d also masks the other scripts' digits, as the gate's literals expect
 
 
-@lru_cache(maxsize=8)
-def build_gate(rules: tuple[Rule, ...]) -> Gate:
-    """The gate for a rule set (cached: the built-in rules are the same for every log)."""
+def digit_blind_key(text: str) -> str | bytes:
+    """`text` with every ASCII digit made "0": lines of one key match the same digit-blind rules. Only ASCII
+    digits, because a class like [0-9] tells them from other scripts' digits."""
+    if text.isascii():
+        return text.encode("ascii").translate(_ASCII_DIGITS_ZEROED)
+    return text.translate(_ASCII_DIGITS_ZEROED_TEXT)
+
+
+def gate_literals(rules: tuple[Rule, ...]) -> tuple[dict[tuple[str, bool], set[int]], set[int]]:
+    """Each rule's required literals (digits masked) -> the rules needing them; and the rules always run."""
     literals: dict[tuple[str, bool], set[int]] = {}
     always: set[int] = set()
     for i, rule in enumerate(rules):
@@ -198,4 +312,10 @@ def build_gate(rules: tuple[Rule, ...]) -> Gate:
         lits, lower = found
         for lit in lits:
             literals.setdefault((_DIGITS.sub("#", lit), lower), set()).add(i)
-    return Gate(rules, literals, always)
+    return literals, always
+
+
+@lru_cache(maxsize=8)
+def build_gate(rules: tuple[Rule, ...]) -> Gate:
+    """The gate for a rule set (cached: the built-in rules are the same for every log)."""
+    return Gate(rules, *gate_literals(rules))
