@@ -177,9 +177,13 @@ def feed_line(signals: Signals, gate: Gate, line: LogLine) -> None:
 
 def _passing(signals: Signals, line: LogLine) -> bool:
     """Grow the open blocks; whether `line` is a passing test's (its output is output, never a blocker)."""
-    signals.blockers.feed(line)
-    signals.blockers.discard(signals.passing.feed(line), line.step)
-    return signals.passing.owns(line)
+    blockers, passing = signals.blockers, signals.passing
+    if blockers.blocks.open:
+        blockers.feed(line)
+    ended = passing.feed(line)
+    if ended:
+        blockers.discard(ended, line.step)
+    return passing.owns(line)
 
 
 def _add_section(sections: list[tuple[int, int]], start: int, end: int) -> None:

@@ -19,7 +19,7 @@ import importlib
 import re
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from nexus_action.classify.rules import Rule
 from nexus_action.logs.normalise import TRIGGER_LIMIT
@@ -230,10 +230,11 @@ class Gate:
         # Rules whose match makes a blocker or places one: a line matching one is worth reading around.
         self.blocking = frozenset(r.id for r in rules if r.priority is not None or r.role != "signal")
         self._memo: dict[str | bytes, tuple[Rule, ...]] = {}
-        # Rules that treat every digit alike (digit_blind), and per digit-blind key (digit_blind_key) the ids of
-        # those of them that matched a line of that key.
+        # Rules that treat every digit alike (digit_blind). Per digit-blind key (digit_blind_key): the gate's
+        # candidates, and those of them to run on another line of that key: the digit-blind ones that matched
+        # the first such line (for their groups), and every one that can tell digits apart.
         self.blind = frozenset(r.id for r in rules if r.pattern is not None and digit_blind(r.pattern))
-        self._verdicts: dict[str | bytes, frozenset[str]] = {}
+        self._plans: dict[str | bytes, tuple[tuple[Rule, ...], tuple[Rule, ...]]] = {}
         # The scanner asks about a trigger line before the engine reads it: the answers are kept a moment.
         self._inspected: dict[str, tuple[tuple[Rule, ...], dict[str, re.Match[str]]]] = {}
 
@@ -241,19 +242,25 @@ class Gate:
         """The rules the gate lets through for `text`, and rule id -> match for those of them that match."""
         found = self._inspected.get(text)
         if found is None:
-            rules = self.candidates(text)
             key = digit_blind_key(text)
-            known = self._verdicts.get(key)
+            plan = self._plans.get(key)
             matched = {}
-            for rule in rules:
-                if rule.pattern is not None and (known is None or rule.id in known or rule.id not in self.blind):
-                    match = rule.pattern.search(text)
-                    if match:
+            if plan is None:
+                rules = self.candidates(text)  # the same for every line of the key: digits are masked in both
+                for rule in rules:
+                    if rule.pattern is not None and (match := rule.pattern.search(text)):
                         matched[rule.id] = match
-            if known is None:
-                if len(self._verdicts) >= MEMO_SIZE:
-                    self._verdicts.clear()
-                self._verdicts[key] = frozenset(self.blind.intersection(matched))
+                searched = tuple(
+                    r for r in rules if r.pattern is not None and (r.id in matched or r.id not in self.blind)
+                )
+                if len(self._plans) >= MEMO_SIZE:
+                    self._plans.clear()
+                self._plans[key] = (rules, searched)
+            else:
+                rules, searched = plan
+                for rule in searched:
+                    if match := cast("re.Pattern[str]", rule.pattern).search(text):
+                        matched[rule.id] = match
             if len(self._inspected) >= INSPECTED_SIZE:
                 self._inspected.clear()
             self._inspected[text] = found = (rules, matched)

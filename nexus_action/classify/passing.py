@@ -34,6 +34,9 @@ _GO_MARKER = re.compile(r"^=== (?P<what>RUN|CONT|PAUSE|NAME)\s+(?P<name>\S+)")
 _GO_PASS = re.compile(r"^\s*--- PASS: (?P<name>\S+)")
 _DOCTEST_OPEN = re.compile(r"^Trying:\s*$")
 _DOCTEST_PASS = re.compile(r"^ok\s*$")
+# How the lines that the markers above match begin, once stripped: a line beginning otherwise is none of them
+# (a cheap test first, since every line read is fed).
+_MARKER_STARTS = ("===", "--- PASS", "Trying:", "ok")
 MAX_TRACKED_TESTS = 4096
 MAX_STRETCHES = 8  # a test paused and continued more often than this keeps only its latest stretches
 
@@ -55,7 +58,9 @@ class PassingTracker:
         """Whether `line` is a passing line, or part of one's block: never a blocker."""
         text = line.text
         indent = len(text) - len(text.lstrip(" \t"))
-        if PASSING_LINE.search(text) is not None:
+        # Every form PASSING_LINE knows holds "PASS" or "ok", or a non-ASCII tick.
+        maybe = "PASS" in text or "ok" in text or not text.isascii()
+        if maybe and PASSING_LINE.search(text) is not None:
             self.passing_block = (line.number, indent)
             return True
         block = self.passing_block
@@ -71,6 +76,8 @@ class PassingTracker:
             self.step, self.current, self.doctest_open = line.step, None, None
             self.stretches.clear()
         text = line.text
+        if not text.lstrip().startswith(_MARKER_STARTS):
+            return []
         marker = _GO_MARKER.match(text)
         if marker:
             self._close(line.number)

@@ -128,7 +128,8 @@ class StepTracker:
             self.in_header = False
         in_header = self.in_header
         stripped = text.lstrip()
-        if stripped.startswith("##["):
+        first = stripped[:1]  # one test for the usual line, which starts none of the markers below
+        if first == "#" and stripped.startswith("##["):
             match = _COMMAND.match(stripped)
             if match:
                 cmd, rest = match["cmd"], match["rest"]
@@ -142,7 +143,7 @@ class StepTracker:
                 elif cmd in ("error", "warning", "notice"):
                     annotation, text = cmd, rest
                     in_header = False
-        elif stripped.startswith("::"):
+        elif first == ":" and stripped.startswith("::"):
             match = _WORKFLOW_COMMAND.match(stripped)
             if match:
                 props = _parse_props(match["props"] or "")
@@ -150,15 +151,19 @@ class StepTracker:
                 file = props.get("file") or None
                 line = int_or_none(props.get("line"))
                 column = int_or_none(props.get("col"))
-        elif stripped.startswith("Post job cleanup."):
+        elif first == "P" and stripped.startswith("Post job cleanup."):
             self.step = "Post job cleanup"
-        elif stripped.startswith("$ ") and TRAVIS_COMMAND in raw:
+        elif first == "$" and stripped.startswith("$ ") and TRAVIS_COMMAND in raw:
             self.step = stripped[:120].rstrip()
             self.in_header = in_header = False
         red = (b"\x1b[" in raw and _RED.search(raw) is not None) or (
             b"^[[" in raw and _CARET_RED.search(raw) is not None
         )
-        return LogLine(number, text, self.step, annotation, file, line, column, in_header, trigger, red)
+        # tuple.__new__ straight away: a NamedTuple's own __new__ is a Python call, and this runs per line read
+        return _new_line(LogLine, (number, text, self.step, annotation, file, line, column, in_header, trigger, red))
+
+
+_new_line = tuple.__new__
 
 
 def scan_lines(
