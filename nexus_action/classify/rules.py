@@ -12,11 +12,11 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from nexus_action.classify.model import DOMAINS, KINDS
 from nexus_action.errors import NexusError
+from nexus_action.packaged_yaml import load_packaged_yaml
 
 # A rule may vote for any domain, or match whatever the domain ("any").
 RULE_DOMAINS = (*DOMAINS, "any")
@@ -153,11 +153,7 @@ def _derived_needles(rule: Mapping[str, Any], base: tuple[bytes, ...]) -> list[b
 @lru_cache(maxsize=1)
 def builtin_document() -> dict[str, Any]:
     """rules.yaml as parsed data (parsed once per process)."""
-    import yaml
-
-    text = resources.files("nexus_action.classify").joinpath("rules.yaml").read_text(encoding="utf-8")
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    data = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader, C-accelerated when available
+    data = load_packaged_yaml("nexus_action.classify", "rules.yaml")
     if not isinstance(data, dict) or data.get("version") != 1:
         raise _invalid("nexus_action/classify/rules.yaml", "expected a mapping with version: 1")
     return data

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 from nexus_action.errors import NexusError
+from nexus_action.packaged_yaml import load_packaged_yaml
 
 
 @dataclass(frozen=True)
@@ -65,10 +65,7 @@ def _mask(raw: Any, where: str) -> Mask:
 @lru_cache(maxsize=1)
 def builtin_masks() -> MaskSet:
     """templates.yaml, checked and compiled once per process."""
-    import yaml
-
-    text = resources.files("nexus_action.classify").joinpath("templates.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = load_packaged_yaml("nexus_action.classify", "templates.yaml")
     if not isinstance(data, dict) or data.get("version") != 1 or not isinstance(data.get("masks"), list):
         raise _invalid("nexus_action/classify/templates.yaml", "expected a mapping with version: 1 and masks")
     full = tuple(_mask(m, f"templates.yaml masks[{i}]") for i, m in enumerate(data["masks"]))

@@ -17,12 +17,10 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
 from nexus_action.errors import NexusError
+from nexus_action.packaged_yaml import load_packaged_yaml
 
 MASK = "***"
 DETECTORS = ("regex", "base64_wrapped", "high_entropy")
@@ -123,8 +121,7 @@ def parse_rules(data: Any) -> tuple[SecretRule, ...]:
 @cache
 def load_secret_rules() -> tuple[SecretRule, ...]:
     """The packaged pattern set, read and compiled once per process."""
-    text = resources.files("nexus_action.report").joinpath("secret_patterns.yaml").read_text(encoding="utf-8")
-    return parse_rules(yaml.safe_load(text))
+    return parse_rules(load_packaged_yaml("nexus_action.report", "secret_patterns.yaml"))
 
 
 def families(rules: tuple[SecretRule, ...]) -> tuple[str, ...]:
