@@ -102,8 +102,6 @@ class Signals:
 
 def _matching(gate: Gate, line: LogLine) -> Iterator[tuple[Rule, re.Match[str] | None]]:
     rules, matched = gate.inspect(line.text)
-    if not matched and line.annotation is None:
-        return  # most lines read: nothing matched, and no annotation rule can fire
     for rule in rules:
         if rule.matcher == "annotation":
             if line.annotation == rule.annotation:
@@ -117,6 +115,10 @@ def feed_line(signals: Signals, gate: Gate, line: LogLine) -> None:
     if line.step != signals.current_step:
         signals.current_step, signals.section_start = line.step, line.number
     passing = _passing(signals, line)
+    if not gate.inspect(line.text)[1] and line.annotation is None:
+        if not passing:
+            _unknown_line(signals, line)  # most lines read: no rule matched, and no annotation rule can fire
+        return
     best: tuple[Rule, re.Match[str] | None] | None = None
     for rule, match in _matching(gate, line):
         if rule.role == "exit_ok":

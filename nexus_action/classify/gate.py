@@ -208,7 +208,6 @@ def _usable(literal: str) -> bool:
 _DIGITS = re.compile(r"\d")
 _ASCII_DIGITS_MASKED = bytes.maketrans(b"0123456789", b"##########")
 _ASCII_DIGITS_ZEROED = bytes.maketrans(b"123456789", b"000000000")
-_ASCII_DIGITS_ZEROED_TEXT = str.maketrans("123456789", "000000000")
 MEMO_SIZE = 4096
 # The scanner inspects up to a chunk's TRIGGER_LIMIT lines before the engine reads them: keep all of them.
 INSPECTED_SIZE = 2 * TRIGGER_LIMIT
@@ -234,7 +233,7 @@ class Gate:
         # candidates, and those of them to run on another line of that key: the digit-blind ones that matched
         # the first such line (for their groups), and every one that can tell digits apart.
         self.blind = frozenset(r.id for r in rules if r.pattern is not None and digit_blind(r.pattern))
-        self._plans: dict[str | bytes, tuple[tuple[Rule, ...], tuple[Rule, ...]]] = {}
+        self._plans: dict[bytes, tuple[tuple[Rule, ...], tuple[Rule, ...]]] = {}
         # The scanner asks about a trigger line before the engine reads it: the answers are kept a moment.
         self._inspected: dict[str, tuple[tuple[Rule, ...], dict[str, re.Match[str]]]] = {}
 
@@ -299,12 +298,12 @@ def shape_key(text: str) -> str | bytes:
     return _DIGITS.sub("#", text)  # \d also masks the other scripts' digits, as the gate's literals expect
 
 
-def digit_blind_key(text: str) -> str | bytes:
-    """`text` with every ASCII digit made "0": lines of one key match the same digit-blind rules. Only ASCII
-    digits, because a class like [0-9] tells them from other scripts' digits."""
-    if text.isascii():
-        return text.encode("ascii").translate(_ASCII_DIGITS_ZEROED)
-    return text.translate(_ASCII_DIGITS_ZEROED_TEXT)
+def digit_blind_key(text: str) -> bytes:
+    """`text`, UTF-8 encoded, with every ASCII digit made "0": lines of one key match the same digit-blind rules.
+    Only ASCII digits, because a class like [0-9] tells them from other scripts' digits; UTF-8 writes no other
+    character with the bytes of an ASCII digit, and encoding then translating bytes is ~15x faster than
+    str.translate on a non-ASCII line."""
+    return text.encode("utf-8", "surrogatepass").translate(_ASCII_DIGITS_ZEROED)
 
 
 def gate_literals(rules: tuple[Rule, ...]) -> tuple[dict[tuple[str, bool], set[int]], set[int]]:

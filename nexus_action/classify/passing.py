@@ -57,17 +57,17 @@ class PassingTracker:
     def owns(self, line: LogLine) -> bool:
         """Whether `line` is a passing line, or part of one's block: never a blocker."""
         text = line.text
-        indent = len(text) - len(text.lstrip(" \t"))
         # Every form PASSING_LINE knows holds "PASS" or "ok", or a non-ASCII tick.
-        maybe = "PASS" in text or "ok" in text or not text.isascii()
-        if maybe and PASSING_LINE.search(text) is not None:
-            self.passing_block = (line.number, indent)
+        if ("PASS" in text or "ok" in text or not text.isascii()) and PASSING_LINE.search(text) is not None:
+            self.passing_block = (line.number, len(text) - len(text.lstrip(" \t")))
             return True
         block = self.passing_block
-        if block is not None and line.number == block[0] + 1 and text.strip() and indent > block[1]:
+        if block is None:
+            return False
+        self.passing_block = None
+        if line.number == block[0] + 1 and text.strip() and len(text) - len(text.lstrip(" \t")) > block[1]:
             self.passing_block = (line.number, block[1])
             return True
-        self.passing_block = None
         return False
 
     def feed(self, line: LogLine) -> list[tuple[int, int]]:
