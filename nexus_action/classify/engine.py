@@ -155,7 +155,13 @@ def feed_line(signals: Signals, gate: Gate, line: LogLine) -> None:
         if not passing:
             _unknown_line(signals, line)
         return
-    candidate = make_candidate(line, best[0], best[1])
+    _add_candidate(signals, line, best[0], best[1])
+
+
+def _add_candidate(signals: Signals, line: LogLine, rule: Rule, match: re.Match[str] | None) -> None:
+    """The line's best rule makes it a candidate; a file named just above (rustc's `-->`, a file header) is
+    where it happened when the line itself names none."""
+    candidate = make_candidate(line, rule, match)
     if candidate.blocker.file is None and signals.last_location is not None:
         at, where = signals.last_location
         if 0 < line.number - at <= LOCATION_BEFORE_REACH:
