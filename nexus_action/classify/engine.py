@@ -18,7 +18,8 @@ from nexus_action.classify.blockers import BlockerList, groups_of, make_candidat
 from nexus_action.classify.blocks import Candidate
 from nexus_action.classify.gate import Gate
 from nexus_action.classify.model import Classification, Evidence, agent_for
-from nexus_action.classify.passing import PassingTracker
+from nexus_action.classify.passing import PASSING_LINE, PassingTracker
+from nexus_action.classify.prefixes import unprefixed
 from nexus_action.classify.rules import Rule, RuleSet
 from nexus_action.logs.normalise import LogLine, int_or_none
 
@@ -116,9 +117,14 @@ def feed_line(signals: Signals, gate: Gate, line: LogLine) -> None:
         signals.current_step, signals.section_start = line.step, line.number
     passing = _passing(signals, line)
     if not gate.inspect(line.text)[1] and line.annotation is None:
-        if not passing:
-            _unknown_line(signals, line)  # most lines read: no rule matched, and no annotation rule can fire
-        return
+        inner = unprefixed(line.text)  # a workspace runner's prefix hides the tool's own words
+        if inner is not None and PASSING_LINE.search(inner) is not None:
+            passing = True
+        if inner is None or not gate.inspect(inner)[1]:
+            if not passing:
+                _unknown_line(signals, line)  # most lines read: no rule matched, and no annotation rule can fire
+            return
+        line = line._replace(text=inner)
     best: tuple[Rule, re.Match[str] | None] | None = None
     for rule, match in _matching(gate, line):
         if rule.role == "exit_ok":
@@ -218,8 +224,16 @@ def _unknown_line(signals: Signals, line: LogLine) -> None:
 
 
 def error_line_test(gate: Gate) -> Callable[[str], bool]:
-    """For the scanner: does a line match a rule that makes blockers or places them (worth reading around)?"""
-    return gate.is_blocking
+    """For the scanner: does a line match a rule that makes blockers or places them (worth reading around)?
+    A runner's prefixed line counts by what follows its prefix."""
+
+    def is_error_line(text: str) -> bool:
+        if gate.is_blocking(text):
+            return True
+        inner = unprefixed(text)
+        return inner is not None and gate.is_blocking(inner)
+
+    return is_error_line
 
 
 def _signal_of(rule: Rule) -> str:
