@@ -6,7 +6,7 @@ fresh issue) and both only trust bodies written by our own identity: anyone can 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -270,6 +270,7 @@ def converge(
     create: Callable[[str], Post],
     api: RestApi,
     rounds: int = CONVERGE_ROUNDS,
+    listed: Sequence[Post] | None = None,
 ) -> Converged:
     """Read, merge, write, re-read until the body holds our update and no duplicate is left.
 
@@ -279,14 +280,27 @@ def converge(
     for a writer that read before our write to land its own) and re-read: a changed body is merged again.
     Among duplicates the oldest is canonical; the others' state is merged into it, then they are retired.
 
-    Calls: the thread's listing (1 GET, once more after every round that wrote), its PATCH/POST/DELETE
+    `listed`: the thread as listed earlier (before the jobs were gathered), taken for the first listing where
+    acting on it cannot undo another writer's update: to find that nothing needs writing, or to create the first
+    post (a duplicate created meanwhile is merged and retired after the re-read). Before overwriting or retiring
+    a post the thread is listed again: that listing is seconds or minutes old, far longer than the pause other
+    writers wait before re-reading, so a PATCH from it could drop what another writer wrote since.
+
+    Calls: the thread's listing (1 GET unless `listed` stands, once more after every round that wrote), its
+    PATCH/POST/DELETE
     """
-    posts = thread.find_all()
+    posts = list(listed) if listed is not None else thread.find_all()
+    earlier = listed is not None
     result = Converged(None, None)
     for result.rounds in range(1, rounds + 1):
         started = api.ledger.clock()
-        keeper = posts[0] if posts else None
         wanted = render(combine([p.body for p in posts]))
+        if earlier and wanted is not None and _would_change(posts, wanted, same):
+            posts = thread.find_all()
+            started = api.ledger.clock()
+            wanted = render(combine([p.body for p in posts]))
+        earlier = False
+        keeper = posts[0] if posts else None
         result.post, result.body = keeper, wanted
         if wanted is None:
             return result
@@ -310,6 +324,11 @@ def converge(
             return result
     result.settled = False
     return result
+
+
+def _would_change(posts: Sequence[Post], wanted: str, same: Callable[[str, str], bool]) -> bool:
+    """Whether writing `wanted` would overwrite or retire a post listed (creating the first one changes none)."""
+    return len(posts) > 1 or (len(posts) == 1 and not same(posts[0].body, wanted))
 
 
 def _write_round(

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from nexus_action.config.settings import Settings
+from nexus_action.github.post import Post
 from nexus_action.github.threads import StickyComment, converge
 from nexus_action.report import build_report
 from nexus_action.report.derive import merged_body, read_doc, same_state
@@ -95,3 +96,61 @@ def test_nothing_new_writes_nothing(app: FakeGitHub) -> None:
     before = len(app.seen)
     upsert(app, 1001, [])
     assert [m for m, _ in app.seen[before:]] == ["GET"]
+
+
+# --- Starting from a listing taken before the jobs were gathered (github.earlier) ----------------------------
+
+
+def upsert_from(app: FakeGitHub, run_id: int, listed: list[Post]) -> list[tuple[str, str]]:
+    """converge from `listed` instead of its own first listing; the requests it made."""
+    api = api_for(app, [])
+    sticky = StickyComment(api, REPO, 7, BOT, is_report_body)
+    before = len(app.seen)
+    done = converge(
+        sticky,
+        lambda previous: body_for(run_id, previous),
+        combine=merged_body,
+        same=same_state,
+        create=lambda body: sticky.create(body, 2),
+        api=api,
+        listed=listed,
+    )
+    assert done.settled
+    return [(m, p.rsplit("/", 2)[-2] + "/" + p.rsplit("/", 1)[-1]) for m, p in app.seen[before:]]
+
+
+def early_listing(app: FakeGitHub) -> list[Post]:
+    return StickyComment(api_for(app, []), REPO, 7, BOT, is_report_body).find_all()
+
+
+def test_an_early_listing_is_listed_again_before_overwriting_what_another_writer_wrote_since(app: FakeGitHub) -> None:
+    comment = app.add_comment(7, body_for(1001, None), BOT)
+    listed = early_listing(app)
+    # While this run gathered its jobs, another run wrote its update (and finished: its re-read saw only itself).
+    comment["body"] = body_for(1003, comment["body"], pytest_job())
+    made = upsert_from(app, 1002, listed)
+    assert run_ids(comment["body"]) == [1001, 1002, 1003]  # a PATCH from the early listing would drop 1003
+    assert [m for m, _ in made] == ["GET", "PATCH", "GET"]
+
+
+def test_an_early_listing_that_already_holds_this_run_needs_no_request(app: FakeGitHub) -> None:
+    app.add_comment(7, body_for(1001, None), BOT)
+    assert upsert_from(app, 1001, early_listing(app)) == []
+
+
+def test_an_early_listing_with_no_report_creates_it_then_re_reads(app: FakeGitHub) -> None:
+    made = upsert_from(app, 1001, early_listing(app))
+    assert made == [("POST", "7/comments"), ("GET", "7/comments")]
+    [ours] = app.bot_comments(7)
+    assert run_ids(ours["body"]) == [1001]
+
+
+def test_an_early_listing_with_duplicates_is_listed_again_before_retiring_one(app: FakeGitHub) -> None:
+    oldest = app.add_comment(7, body_for(1001, None), BOT)
+    newer = app.add_comment(7, body_for(1002, None), BOT)
+    listed = early_listing(app)
+    newer["body"] = body_for(1004, newer["body"], pytest_job())  # its own run updated it since
+    upsert_from(app, 1003, listed)
+    [left] = app.bot_comments(7)
+    assert left["id"] == oldest["id"]
+    assert run_ids(left["body"]) == [1001, 1002, 1003, 1004]
