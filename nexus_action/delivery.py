@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from nexus_action.config.settings import Settings
+from nexus_action.github.earlier import EarlierListing
 from nexus_action.github.failure import CallFailure, GitHubCallError
 from nexus_action.github.port import RestApi
 from nexus_action.github.threads import Converged, FallbackIssue, IsReport, Post, StickyComment, converge
@@ -145,9 +146,14 @@ class _Chain:
     outcome: DeliveryOutcome
     previous_body: str | None = None
     muted: bool = False
+    listed: EarlierListing | None = None  # the PR's comments as listed before gathering
 
     def comment(self) -> bool:
         """The sticky comment, converged with whatever other writers put there (see `threads.converge`)."""
+        if self.listed is not None and self.listed.failure is not None:
+            # Listing again would meet the same failure (or wait for it again): the comment fails as if listed now.
+            self.outcome.attempts.append(Attempt.from_failure("comment", self.listed.failure))
+            return False
         sticky = StickyComment(self.api, self.repository, self.pr_number, self.settings.bot_login, self.is_report)
         skipped: list[str] = []
 
@@ -171,6 +177,7 @@ class _Chain:
                 same=same_state,
                 create=lambda body: sticky.create(body, self.settings.http_retries),
                 api=self.api,
+                listed=self.listed.posts if self.listed is not None else None,
             )
         except GitHubCallError as err:
             self.outcome.attempts.append(Attempt.from_failure("comment", err.failure))
@@ -271,8 +278,12 @@ def deliver_report(
     render: Render,
     is_report: IsReport | None = None,
     alert: Alert | None = None,
+    listed: EarlierListing | None = None,
 ) -> DeliveryOutcome:
-    """Deliver one run's report through the chain; never raises for a GitHub or webhook failure."""
+    """Deliver one run's report through the chain; never raises for a GitHub or webhook failure.
+
+    `listed`: the PR's comments as listed before the jobs were gathered (`github.earlier`), to start from
+    instead of listing them again."""
     if is_report is None:
         from nexus_action.report.state import is_report_body
 
@@ -284,7 +295,9 @@ def deliver_report(
         outcome.notes.append("no pull request for this run: the report is in the step summary")
         outcome.expected_delivery = snapshot.failed and settings.webhook_configured
     else:
-        chain = _Chain(api, repository, pr_number, snapshot, settings, render, is_report, outcome)
+        if listed is not None and listed.pr_number != pr_number:
+            listed = None  # listed for the PR the event named; gathering found the run in another one
+        chain = _Chain(api, repository, pr_number, snapshot, settings, render, is_report, outcome, listed=listed)
         comment_ok = chain.comment()
         if chain.muted:
             return _finish(api, outcome)

@@ -24,13 +24,14 @@ from nexus_action.config.settings import WEBHOOK_FORMATS, Settings, require_toke
 from nexus_action.delivery import DeliveryOutcome, deliver_report
 from nexus_action.errors import NexusError
 from nexus_action.gather import Gathered, LogArg, gather_jobs, parse_log_args
+from nexus_action.github.earlier import EarlierListing, EarlierReport
 from nexus_action.github.failure import CallFailure, GitHubCallError
 from nexus_action.github.green import GreenFinder, workflow_of
 from nexus_action.guards import filter_jobs, fix_request_id, should_process
 from nexus_action.isotime import format_iso, parse_iso
 from nexus_action.logs.paths import outside_logs
-from nexus_action.report import Report, build_report, read_state
-from nexus_action.report.model import GreenRun, Snapshot
+from nexus_action.report import Report, build_report
+from nexus_action.report.model import Snapshot
 from nexus_action.runner.context import RunContext
 from nexus_action.runner.io import RunnerIO, report_dir
 from nexus_action.runner.load import RunFlags, report_context
@@ -107,6 +108,9 @@ def run_report(
     else:
         channels = live_channels(settings, ctx, sleep=sleep or time.sleep)  # looked up now: tests swap it
     now = clock()
+    # The PR's report, read when a job is first compared: the green run it used saves looking it up again, and
+    # delivery starts from that listing of the comments (in a dry run, the recording GitHub's `--previous`).
+    earlier = EarlierReport(channels.api, ctx.repository, bot_login=settings.bot_login)
     green = GreenFinder(
         channels.api,
         ctx,
@@ -114,7 +118,7 @@ def run_report(
         now=now,
         enabled=settings.compare_with_green,
         max_age_days=settings.green_max_age_days,
-        cached=_cached_green(previous),
+        cached=earlier.green_runs,
     )
     gathered = gather_jobs(
         channels.api,
@@ -130,7 +134,8 @@ def run_report(
     if gathered.pr_number is not None and ctx.pr_number is None:
         ctx = replace(ctx, pr_numbers=(gathered.pr_number,))
     snapshot = build_snapshot(ctx, gathered, created_at=now, fix_request=fix_request_id(ctx))
-    outcome = _deliver(channels, ctx, snapshot=snapshot, settings=settings, now=now, folder=folder, runner=runner)
+    listed = earlier.listing_for(snapshot.pr_number)
+    outcome = _deliver(channels, ctx, snapshot, listed, settings=settings, now=now, folder=folder, runner=runner)
     notes = [*gathered.notes, *(f"job {name} left out by AUTOFIX_IGNORE_JOBS" for name in ignored)]
     # What could not be read from GitHub (the PR lookup, a log, the changed files) is said, with its code.
     notes += [_problem_line(p) for p in gathered.problems if _problem_line(p) not in notes]
@@ -160,15 +165,6 @@ def run_report(
         reasons = "; ".join(f"{a.channel}: {a.reason}" for a in outcome.attempts) or "no channel accepted it"
         raise NexusError("NEXUS-DELIVERY-FAILED", f"the report was not delivered ({reasons})")
     return 0
-
-
-def _cached_green(previous: str | None) -> GreenRun | None:
-    """The green run an earlier report used, from its hidden state (either version; known before gathering in a
-    dry run; a live run finds its comment only when delivering, so it looks the green run up: 2 calls)."""
-    if not previous:
-        return None
-    latest = read_state(previous)[0].latest
-    return latest.green if latest is not None else None
 
 
 def _problem_line(problem: CallFailure) -> str:
@@ -229,8 +225,9 @@ def _render(snapshot: Snapshot, previous: str | None, settings: Settings, now: s
 def _deliver(
     channels: Channels,
     ctx: RunContext,
-    *,
     snapshot: Snapshot,
+    listed: EarlierListing | None,
+    *,
     settings: Settings,
     now: str,
     folder: OutFolder,
@@ -245,6 +242,7 @@ def _deliver(
             settings=settings,
             render=lambda previous: _render(snapshot, previous, settings, now),
             alert=channels.alert,
+            listed=listed,
         )
     except Exception:
         # Even a bug in delivery must not lose the report: keep it in the summary and --out, then fail loudly.

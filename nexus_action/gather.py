@@ -92,6 +92,8 @@ def gather_jobs(
         status = failure.status or "no answer"
         gathered.list_error = f"the run's jobs could not be read: {failure.operation} -> {status} {failure.reason}"
         gathered.notes.append(gathered.list_error)
+    if green is not None and green.pr_number is None:
+        green.pr_number = run.pr_number  # a fork PR's workflow_run names no PR: its report is found by head SHA
     routing = dict(settings.routing)
     try:
         gathered.jobs = classify_jobs(

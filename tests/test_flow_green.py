@@ -121,23 +121,37 @@ def test_compare_with_green_false_makes_no_extra_call(app: FakeGitHub, tmp_path:
     assert calls == 6
 
 
-def test_a_repeat_failure_costs_three_calls_more_than_the_five_of_the_steady_state(
-    app: FakeGitHub, tmp_path: Path
-) -> None:
+def test_the_same_run_reported_again_costs_one_call_for_the_comparison(app: FakeGitHub, tmp_path: Path) -> None:
     add_green_run(app)
     report(app, tmp_path)
     _, calls = report(app, tmp_path)
     # The same run attempt again: jobs, log, changed files, our comment's listing (4); its state is already
-    # in the comment, so nothing is written (and nothing re-read). The comparison adds its 3.
-    assert calls == 4 + 3
+    # in the comment, so nothing is written (and nothing re-read). The comparison adds only the green job's log:
+    # the green run comes from the comment's state, listed before comparing, and delivery starts from that listing.
+    assert calls == 4 + 1
 
 
-def test_a_dry_run_reuses_the_green_run_cached_in_an_earlier_reports_state(app: FakeGitHub, tmp_path: Path) -> None:
-    from nexus_action.flow import _cached_green
+def test_a_dry_run_reads_the_green_run_from_previous_as_a_live_run_reads_its_comment(
+    app: FakeGitHub, tmp_path: Path
+) -> None:
+    from nexus_action.config.settings import Settings
+    from nexus_action.github.client import connect
+    from nexus_action.github.earlier import EarlierReport
+    from nexus_action.github.recording import RecordingGitHub, read_previous
 
     add_green_run(app)
-    body, _ = report(app, tmp_path)
-    cached = _cached_green(body)  # the live report's comment, hidden state version 2
-    assert cached is not None
-    assert cached.head_sha == GREEN_SHA
-    assert _cached_green("no state here") is None
+    body, _ = report(app, tmp_path)  # the live report's comment, hidden state version 2
+    bot = "github-actions[bot]"
+    live_api = connect(
+        Settings(github_token="t"), app.base_url, sleep=lambda _s: None, clock=lambda: 0.0, random_fn=lambda: 0.0
+    )
+    live = EarlierReport(live_api, app.repository, bot_login=bot).green_runs(PR)
+    previous = read_previous(body, bot_login=bot, pr_number=PR)  # what `--previous body.md` hands a dry run
+    dry_api = RecordingGitHub(app.repository, previous, pr_number=PR, bot_login=bot)
+    dry = EarlierReport(dry_api, app.repository, bot_login=bot).green_runs(PR)
+    assert live == dry
+    assert [run.head_sha for run in live] == [GREEN_SHA]
+    assert [(r["method"], r["path"]) for r in dry_api.requests] == [
+        ("GET", f"/repos/{app.repository}/issues/{PR}/comments")
+    ]
+    assert EarlierReport(dry_api, app.repository, bot_login="someone-else").green_runs(PR) == ()

@@ -5,17 +5,17 @@ The branch is the PR's base branch (what the PR will merge into), or the run's o
 runs. The same job is the job with the same name: GitHub's job names carry the matrix values
 (`test (3.12, ubuntu-latest)`), so the same name is the same matrix leg.
 
-API calls: the run and its jobs are looked up once per workflow (2 calls) and can come from the hidden
-state of an earlier report instead (0 calls); each failed job then costs one more call, its log.
-Skipped, with the reason, when the comparison is off, when there is no green run or no such job in it,
-when the green run is older than `max_age_days`, or when the run's deadline is near.
+API calls: the run and its jobs are looked up once per workflow (2 calls), unless the PR's earlier report
+used a green run that still fits (read from its hidden state: `cached`); each failed job then costs one more
+call, its log. Skipped, with the reason, when the comparison is off, when there is no green run or no such
+job in it, when the green run is older than `max_age_days`, or when the run's deadline is near.
 """
 
 from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from io import BytesIO
@@ -77,8 +77,10 @@ class GreenFinder:
     """Finds the last green run once, then hands out its log of each failed job.
 
     `now`: this processing's time (ISO 8601 UTC; the finder has no clock). `seconds_left`: how long the
-    run may still take (None: no deadline). `cached`: the green run an earlier report used, from the hidden
-    state; it is trusted when it was looked up for the same workflow and branch and is young enough.
+    run may still take (None: no deadline). `cached(pr_number)`: the green runs the PR's earlier reports used,
+    newest first (read from its hidden state only when a job is first compared, so a run with nothing to
+    compare reads nothing); the newest one looked up for this workflow and branch is used when it is young
+    enough, otherwise the green run is looked up again. `pr_number`: the run's PR, when gathering found it.
     """
 
     def __init__(
@@ -90,13 +92,14 @@ class GreenFinder:
         now: str,
         enabled: bool = True,
         max_age_days: int = 14,
-        cached: GreenRun | None = None,
+        cached: Callable[[int], Sequence[GreenRun]] | None = None,
         seconds_left: Callable[[], float | None] = lambda: None,
     ) -> None:
         self.api, self.ctx, self.workflow, self.now = api, ctx, workflow, now
         self.enabled, self.max_age_days, self.seconds_left = enabled, max_age_days, seconds_left
         self.branch = green_branch(ctx)
         self.cached = cached
+        self.pr_number = ctx.pr_number
         self._looked_up = False
         self._run: GreenRun | None = None
         self._skipped: str | None = None
@@ -132,14 +135,12 @@ class GreenFinder:
         # under every report saying so.
         if not self.enabled or self.workflow is None or self.branch is None:
             return None, None
-        cached = self.cached
-        if cached is not None and (cached.workflow, cached.branch) == (self.workflow, self.branch):
-            if self._too_old(cached.created_at):
-                return None, self._old(cached)
-            return cached, None
         no_time = self._no_time()
         if no_time:
             return None, no_time
+        cached = self._from_earlier_report()
+        if cached is not None:
+            return cached, None
         repo = self.ctx.repository
         try:
             runs = self.api.get(
@@ -168,6 +169,18 @@ class GreenFinder:
         except GitHubCallError as err:
             return None, f"the jobs of the last green run could not be listed ({err.failure.reason})"
         return GreenRun(run.run_id, run.head_sha, run.url, run.created_at, run.branch, run.workflow, jobs), None
+
+    def _from_earlier_report(self) -> GreenRun | None:
+        """The green run the PR's report was last compared with, when it fits this run as a lookup would find it:
+        the same workflow and branch, not older than `max_age_days`, with its successful jobs. Another workflow's
+        (one comment holds every workflow's runs), another branch's (the PR was retargeted) or a stale one is not
+        used: by then the branch may have a newer green run."""
+        if self.cached is None or self.pr_number is None:
+            return None
+        for run in self.cached(self.pr_number):
+            if (run.workflow, run.branch) == (self.workflow, self.branch):
+                return None if self._too_old(run.created_at) or not run.jobs else run
+        return None
 
     def _old(self, run: GreenRun) -> str:
         return f"the last green run on {run.branch} ({run.created_at[:10]}) is older than {self.max_age_days} days"

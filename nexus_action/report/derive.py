@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -23,6 +23,7 @@ from nexus_action.report.document import (
     StateDoc,
     canonical,
     merge,
+    merge_all,
     run_of,
 )
 from nexus_action.report.model import FailedJob, GreenRun, Snapshot
@@ -270,6 +271,14 @@ def merged_body(bodies: list[str]) -> str | None:
     for doc in docs:
         total = merge(total, doc)
     return encode_doc(total)
+
+
+def green_runs(bodies: Iterable[str]) -> tuple[GreenRun, ...]:
+    """The last green runs earlier reports were compared with, the newest run's first, from the hidden states of
+    `bodies` merged (either version; a green run the state does not hold in full is left out)."""
+    doc = merge_all(read_doc(body)[0] for body in bodies)
+    found = (GreenRun.from_dict(dict(run.green_run)) for run in reversed(doc.runs) if run.green_run)
+    return tuple(run for run in found if run is not None)
 
 
 def encode_doc(doc: StateDoc, extra: Mapping[str, Any] | None = None) -> str:

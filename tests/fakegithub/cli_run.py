@@ -12,11 +12,17 @@ import io
 import json
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
 from nexus_action import cli
+from nexus_action.classify.model import Classification
+from nexus_action.config.settings import Settings
+from nexus_action.isotime import format_iso
+from nexus_action.report import build_report
+from nexus_action.report.model import FailedJob, GreenRun, Snapshot
 from tests.fakegithub.scenarios import BOT, LOG, REPO, RUN_ID, SHA
 from tests.fakegithub.server import FakeGitHub, Fault
 
@@ -38,6 +44,35 @@ def _failing_pr(app: FakeGitHub) -> None:
 def _repeat(app: FakeGitHub) -> None:
     _failing_pr(app)
     app.add_comment(7, OLD_REPORT.format(state=_state()), BOT)
+
+
+WORKFLOW_REF = f"{REPO}/.github/workflows/ci.yml@refs/pull/7/merge"
+GREEN_SHA = "1f0c9a3e5b7d2c4a6e8f0b1d3c5e7a9b2d4f6a8c"
+
+
+def _green_run(app: FakeGitHub) -> GreenRun:
+    """Yesterday's green run of ci.yml on main (the CLI runs on the real clock: the run must be young enough)."""
+    created = format_iso(datetime.now(timezone.utc) - timedelta(days=1))
+    run_id = app.add_run("ci.yml", "main", "success", created, GREEN_SHA)
+    job_id = app.add_job(run_id, "clippy", "success", log=LOG.replace(b"error: unused variable", b"checked"))
+    url = f"{app.server_url}/{REPO}/actions/runs/{run_id}"
+    return GreenRun(run_id, GREEN_SHA, url, created, "main", "ci.yml", {"clippy": job_id})
+
+
+def _repeat_with_green(app: FakeGitHub) -> None:
+    """A repeat failure whose earlier report was compared with the green run: the run reads it from that report
+    (listing the PR's comments before comparing) instead of looking it up."""
+    _failing_pr(app)
+    green = _green_run(app)
+    job = FailedJob("clippy", Classification("rust", "Rex", "lint", "rust_clippy", 0.9), job_id=1)
+    earlier = Snapshot(REPO, RUN_ID - 1, 1, SHA, "feature", green.created_at, (job,), pr_number=7, workflow="CI")
+    body = build_report(replace(earlier, green=green), None, settings=Settings(), now=green.created_at).comment_md
+    app.add_comment(7, body, BOT)
+
+
+def _first_with_green(app: FakeGitHub) -> None:
+    _failing_pr(app)
+    _green_run(app)
 
 
 def _locked(app: FakeGitHub) -> None:
@@ -82,6 +117,7 @@ class CliScenario:
     event_name: str
     event: Callable[[], dict[str, Any]]
     job: str  # the failed job the report must name
+    env: tuple[tuple[str, str], ...] = ()
 
 
 CLI_SCENARIOS = {
@@ -91,6 +127,22 @@ CLI_SCENARIOS = {
         CliScenario("repeat_failure", _repeat, "pull_request", _pull_request_event, "clippy"),
         CliScenario("locked_conversation", _locked, "pull_request", _pull_request_event, "clippy"),
         CliScenario("fork_pr_workflow_run", _fork, "workflow_run", _workflow_run_event, "lint"),
+        CliScenario(
+            "repeat_failure_green",
+            _repeat_with_green,
+            "pull_request",
+            _pull_request_event,
+            "clippy",
+            (("GITHUB_WORKFLOW_REF", WORKFLOW_REF),),
+        ),
+        CliScenario(
+            "first_failure_green",
+            _first_with_green,
+            "pull_request",
+            _pull_request_event,
+            "clippy",
+            (("GITHUB_WORKFLOW_REF", WORKFLOW_REF),),
+        ),
     )
 }
 
@@ -147,6 +199,7 @@ def run_report(
         "GITHUB_TOKEN": "ghs_fakefakefakefakefake",
         "AUTOFIX_DEADLINE_SECONDS": f"{deadline:g}",
         "AUTOFIX_HTTP_RETRIES": "1",
+        **dict(scenario.env),
         **(extra_env or {}),
     }
     stdout, stderr = io.StringIO(), io.StringIO()

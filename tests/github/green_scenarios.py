@@ -62,7 +62,7 @@ CACHED_JOBS = {"lint": 1004, "test (3.12)": 1005}  # the ids the stand-in gives 
 class GreenScenario:
     setup: Callable[[FakeGitHub], None]
     jobs: tuple[str, ...] = ("test (3.12)",)
-    cached: GreenRun | None = None
+    cached: tuple[GreenRun, ...] = ()  # what the PR's earlier report says it was compared with, newest first
     seconds_left: float | None = None
     enabled: bool = True
     faults: list[Fault] = field(default_factory=list)
@@ -82,7 +82,7 @@ def run_scenario(scenario: GreenScenario, api_url: str, *, api: GitHubApi | None
         workflow=WORKFLOW,
         now=NOW,
         enabled=scenario.enabled,
-        cached=scenario.cached,
+        cached=(lambda _pr: scenario.cached) if scenario.cached else None,
         seconds_left=lambda: scenario.seconds_left,
     )
     logs = [finder.log_for(name) for name in scenario.jobs]
@@ -102,8 +102,39 @@ SCENARIOS = {
     "log_gone": GreenScenario(_gone),
     "cached": GreenScenario(
         green_run,
-        cached=GreenRun(
-            1001, GREEN_SHA, "https://github.example/r/1001", "2026-01-09T10:00:00Z", "main", WORKFLOW, CACHED_JOBS
+        cached=(
+            GreenRun(
+                1001, GREEN_SHA, "https://github.example/r/1001", "2026-01-09T10:00:00Z", "main", WORKFLOW, CACHED_JOBS
+            ),
+        ),
+    ),
+    # What the earlier report used no longer fits: looked up again, and the run found is today's green run.
+    "cached_too_old": GreenScenario(
+        green_run,
+        cached=(
+            GreenRun(
+                900,
+                "9" * 40,
+                "https://github.example/r/900",
+                "2025-12-01T10:00:00Z",
+                "main",
+                WORKFLOW,
+                {"test (3.12)": 901},
+            ),
+        ),
+    ),
+    "cached_other_workflow": GreenScenario(
+        green_run,
+        cached=(
+            GreenRun(
+                950,
+                "9" * 40,
+                "https://github.example/r/950",
+                "2026-01-09T11:00:00Z",
+                "main",
+                "lint.yml",
+                {"test (3.12)": 951},
+            ),
         ),
     ),
 }

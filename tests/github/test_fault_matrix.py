@@ -251,6 +251,10 @@ CLI_CALLS = [
     ("locked_conversation", "POST", R + r"/issues"),
     ("fork_pr_workflow_run", "GET", R + r"/commits/[0-9a-f]+/pulls"),
     ("fork_pr_workflow_run", "GET", R + r"/check-runs/\d+/annotations"),
+    # Comparing with the last green run: the PR's comments are listed before comparing (the green run is read
+    # from the earlier report's state), and the green run is looked up when there is no earlier report.
+    ("repeat_failure_green", "GET", R + r"/issues/7/comments"),
+    ("first_failure_green", "GET", R + r"/actions/workflows/[^/]+/runs"),
 ]
 GREEN_CLAIMS = ("Recovered", "All jobs pass", "all jobs pass")
 REPORT_HEADING = "### NEXUS AutoFix"
@@ -312,3 +316,22 @@ def test_cli_fault_matrix(
         passed = True
     finally:
         figures.append((cell, result.seconds if "result" in locals() else 0.0, passed))
+
+
+@pytest.mark.parametrize(
+    ("scenario_name", "lookups", "listings"), [("repeat_failure_green", 0, 3), ("first_failure_green", 2, 2)]
+)
+def test_cli_green_scenarios_without_a_fault(
+    app: FakeGitHub, tmp_path: Path, scenario_name: str, lookups: int, listings: int
+) -> None:
+    """What the green rows of the matrix start from: the earlier report's green run is used (no lookup; the
+    comments listed before comparing, again before the PATCH, and re-read), or there is none and it is looked up."""
+    result = run_report(app, CLI_SCENARIOS[scenario_name], tmp_path, deadline=CLI_DEADLINE, faults=[])
+    assert result.code == 0, result.stderr
+    assert "🆕 New since the [last green run]" in result.out_file("comment.md")
+    found = hits(app, "GET", R + r"/actions/workflows/[^/]+/runs") + hits(
+        app, "GET", R + r"/actions/runs/(?!4242/)\d+/jobs"
+    )
+    assert found == lookups
+    assert hits(app, "GET", R + r"/issues/7/comments") == listings
+    assert "delivered via comment" in result.stdout

@@ -61,6 +61,21 @@ def test_cached_green_run_costs_only_the_log() -> None:
     assert result.api_calls == 1
 
 
+@pytest.mark.parametrize("name", ["cached_too_old", "cached_other_workflow"])
+def test_a_cached_run_that_no_longer_fits_is_looked_up_again(name: str) -> None:
+    result, made = replay(name)
+    run = result.logs[0].run
+    assert run is not None
+    assert run.run_id == 1001  # the green run the lookup finds today, not the one the earlier report used
+    assert run.head_sha == GREEN_SHA
+    assert result.logs[0].log is not None
+    assert made[:2] == [
+        "GET /repos/octo-org/octo-repo/actions/workflows/ci.yml/runs",
+        "GET /repos/octo-org/octo-repo/actions/runs/1001/jobs",
+    ]
+    assert result.api_calls == 3
+
+
 @pytest.mark.parametrize(
     ("name", "reason", "calls"),
     [
@@ -99,11 +114,59 @@ def test_no_workflow_to_look_up_by_makes_no_call_and_no_note() -> None:
     assert finder.used is None
 
 
+def cached_finder(*runs: GreenRun, ctx: RunContext | None = None) -> tuple[GreenFinder, list[int]]:
+    """A finder whose PR report says it used `runs`, over an API that fails the test when called."""
+    asked: list[int] = []
+
+    def cached(pr_number: int) -> tuple[GreenRun, ...]:
+        asked.append(pr_number)
+        return runs
+
+    finder = GreenFinder(
+        NoCalls(),  # type: ignore[arg-type]
+        ctx or pr_context(),
+        workflow="ci.yml",
+        now="2026-01-10T00:00:00Z",
+        cached=cached,
+    )
+    return finder, asked
+
+
 def test_a_cached_run_for_another_branch_is_not_used() -> None:
-    cached = GreenRun(1, GREEN_SHA, "u", "2026-01-09T10:00:00Z", "release", "ci.yml", {"test (3.12)": 5})
-    finder = GreenFinder(NoCalls(), pr_context(), workflow="ci.yml", now="2026-01-10T00:00:00Z", cached=cached)  # type: ignore[arg-type]
+    finder, _ = cached_finder(GreenRun(1, GREEN_SHA, "u", "2026-01-09T10:00:00Z", "release", "ci.yml", {"t": 5}))
     with pytest.raises(AssertionError, match="unexpected API call"):
         finder.run()
+
+
+def test_the_newest_cached_run_of_this_workflow_and_branch_is_used_without_a_call() -> None:
+    other = GreenRun(3, "3" * 40, "u3", "2026-01-09T12:00:00Z", "main", "lint.yml", {"lint": 30})
+    mine = GreenRun(2, GREEN_SHA, "u2", "2026-01-09T10:00:00Z", "main", "ci.yml", {"test (3.12)": 20})
+    older = GreenRun(1, "1" * 40, "u1", "2026-01-08T10:00:00Z", "main", "ci.yml", {"test (3.12)": 10})
+    finder, asked = cached_finder(other, mine, older)
+    assert finder.run() == (mine, None)
+    assert finder.run() == (mine, None)
+    assert asked == [7]  # the PR's report is asked once, for the run's PR
+
+
+def test_a_cached_run_with_no_job_left_is_not_used() -> None:
+    finder, _ = cached_finder(GreenRun(2, GREEN_SHA, "u2", "2026-01-09T10:00:00Z", "main", "ci.yml", {}))
+    with pytest.raises(AssertionError, match="unexpected API call"):
+        finder.run()
+
+
+def test_no_pr_no_earlier_report_to_ask() -> None:
+    push = RunContext(event_name="push", repository="o/r", head_branch="main")
+    finder, asked = cached_finder(ctx=push)
+    with pytest.raises(AssertionError, match="unexpected API call"):
+        finder.run()
+    assert asked == []
+
+
+def test_nothing_is_read_or_looked_up_when_the_comparison_is_off() -> None:
+    finder, asked = cached_finder()
+    finder.enabled = False
+    assert finder.run() == (None, None)
+    assert asked == []
 
 
 def test_branch_is_the_pr_base_or_the_pushed_branch() -> None:
