@@ -30,6 +30,7 @@ from nexus_action.report import build_report
 from nexus_action.report.derive import read_doc
 from nexus_action.report.model import FailedJob, Snapshot
 from tests.commands.standin import CommandsGitHub
+from tests.fakegithub.server import Fault
 
 DATA = Path(__file__).parent / "data" / "events" / "derived"
 REPO = "octo-org/octo-repo"
@@ -232,6 +233,48 @@ def report_vs_mute_retry(tmp: Path) -> str | None:
         app.stop()
 
 
+def slow_report_vs_mute(tmp: Path) -> str | None:
+    """`/nexus mute` lands while a report is comparing its job with the last green run (the lookup drips), after
+    the report listed the PR's comments for the green run an earlier report used: the report must not write
+    over the mute from that earlier listing."""
+    app = _standin()
+    try:
+        _seed_report(app)
+        runs = _runs_with_jobs(app, 1)
+        # About 7 s for the lookup's answer: the mute's whole command (start, claim, re-read) fits inside it.
+        app.faults.append(Fault("GET", rf"/repos/{REPO}/actions/workflows/[^/]+/runs", drip=0.2))
+        [report] = _report_procs(app, tmp, runs)
+        started = subprocess.Popen(
+            [sys.executable, "-m", "nexus_action", *report.args],
+            env=report.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        # The lookup comes right after the report listed the comments for the earlier report's green run.
+        until = time.monotonic() + 60
+        while not any(m == "GET" and p.endswith("/runs") and "/workflows/" in p for m, p in list(app.seen)):
+            if started.poll() is not None or time.monotonic() > until:
+                break
+            time.sleep(0.05)
+        problem = _failed(run_at_once(_command_procs(app, tmp, ["/nexus mute"])))
+        out, err = started.communicate(timeout=120)
+        problem = problem or _failed([subprocess.CompletedProcess(report.args, started.returncode, out, err)])
+        if problem:
+            return problem
+        problem, body = _one_report(app, "comment")
+        if problem:
+            return problem
+        doc, _ = read_doc(body)
+        if not (doc.muted and doc.muted.value):
+            return "the mute was lost: the report wrote over it from the listing it took before comparing"
+        if "muted" not in (tmp / f"r{runs[0]}" / "summary.md").read_text(encoding="utf-8"):
+            return "the report did not find the PR muted"
+        return None
+    finally:
+        app.stop()
+
+
 def dashboard(n: int) -> Callable[[Path], str | None]:
     def race(tmp: Path) -> str | None:
         app = _standin()
@@ -311,6 +354,7 @@ RACES: dict[str, Callable[[Path], str | None]] = {
     "fix_4": commands("fix", 4, 1),
     "dashboard_5": dashboard(5),
     "last_step_3": last_step(3),
+    "slow_report_vs_mute": slow_report_vs_mute,
 }
 
 
