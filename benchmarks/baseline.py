@@ -1,6 +1,7 @@
 """Memory and time of classify with a baseline (the last green run's log) against classify alone.
 
-The failing log is throughput.py's generated quiet 200 MB log (pathological.py) (ordinary build output, a clippy failure at the end).
+The failing log is throughput.py's generated quiet 200 MB log (pathological.py: ordinary build output, a
+clippy failure at the end).
 The passing log is generated the same way with other numbers (timestamps, durations, versions, ids all
 differ, as between two real runs) and a clippy step that passes. Each measurement runs in a fresh subprocess:
 classify alone, then classify with --baseline; wall time with the rules already loaded, peak RSS of the

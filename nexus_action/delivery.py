@@ -5,7 +5,8 @@ on, and the caller writes the full report to the step summary and the --out fold
 
 Choices (where the issue is silent):
 - On a failing run whose comment was delivered, the fallback issue is not touched (it keeps the
-  steady-state path at 5 calls); it is brought up to date when the comment fails, and closed on green.
+  steady-state path at 6 calls, 8 comparing with green); it is brought up to date when the comment fails,
+  and closed on green.
 - On a green run with no earlier report on the PR, nothing is posted (a "recovered" note on a PR that
   never failed is noise); the outcome is `summary-only` with a note, and does not count as a failure.
 - The webhook fires when comment and issue both failed (`webhook-on: fallback`, the default), on every
