@@ -1,12 +1,16 @@
 """Compare a failing log with a passing log of the same job: which lines are new since the last green run.
 
 Three streaming passes, each reading one log a chunk at a time and masking whole chunks (templates.py):
-1. the failing log's distinct first-look templates per step (`##[group]Run ...`), as hashes, capped;
+1. the failing log: its distinct first-look templates per step (`##[group]Run ...`), as hashes, capped, and
+   each chunk's distinct ones (a log repeats itself: a few hundred per chunk);
 2. the passing log: which of those it printed too, per step, and the second-look templates of its other
    lines (the slow masks run on those few lines only);
-3. the failing log again: a line is old when its step's passing lines had its first-look template, or its
-   second-look one; otherwise it is new. A step the passing run did not have is new throughout.
-Memory is bounded by the caps, not by the size of either log. Consecutive new lines form blocks.
+3. the failing log again, only the chunks with a template the passing log did not print: a line is old when
+   its step's passing lines had its first-look template, or its second-look one; otherwise it is new. A step
+   the passing run did not have is new throughout.
+Lines are deduplicated a chunk at a time (a set of the chunk's templates; bytes cache their hash), so the
+per-step sets and what the first pass keeps for the third see only the distinct ones. Memory is bounded by
+the caps, not by the size of either log. Consecutive new lines form blocks.
 
 A passing log that is empty, binary, too big or from another job (its steps are not the failing log's) is no
 baseline: the comparison carries a note instead, and the classification stays what it is without one.
@@ -15,13 +19,15 @@ baseline: the comparison carries a note instead, and the classification stays wh
 from __future__ import annotations
 
 import bisect
+import io
 from array import array
 from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 from itertools import compress
 from operator import not_
-from typing import IO, Protocol
+from typing import IO, Protocol, cast
 
 from nexus_action.classify.model import NewBlock
 from nexus_action.classify.templates import MaskSet, mask
@@ -31,9 +37,10 @@ CHUNK_SIZE = 1 << 20
 MAX_BASELINE_BYTES = 1 << 30  # a passing log bigger than this is not read ("huge")
 MAX_LINE_BYTES = 1 << 22  # of a line longer than this (no newline in 4 MiB), the middle is skipped
 MAX_TEMPLATES = 250_000  # hashes kept from the passing log, all steps together (~60 bytes each)
-# Lines of the failing log whose hashes the first pass keeps (8 bytes each) so the third need not read it all
-# again; a longer log is read a third time instead.
-MAX_KEPT_LINES = 2_500_000
+# Distinct template hashes per chunk that the first pass keeps for the failing log (8 bytes each), so that the
+# third need not read it all again; a log that repeats itself less is read a third time instead.
+MAX_KEPT_HASHES = 2_500_000
+PIECE_COST = 20  # what keeping one run of lines within a step costs, counted in hashes
 MAX_RECORDED_NEW = 1_000_000  # new line numbers kept (4 bytes each); beyond, only counted
 MAX_BLOCKS = 2_000  # the last blocks of new lines kept (the failure is near the end)
 BLOCK_GAP = 2  # new lines at most this far apart belong to one block
@@ -101,25 +108,54 @@ class Comparison:
 @dataclass
 class _Chunk:
     first: int  # number of the chunk's first line
-    raw: bytes  # whole lines, each ending in b"\n"
-    templates: list[bytes]
+    raw: bytes  # whole lines, each ending in b"\n", up to `end`; then maybe the head of a line cut in two
+    templates: list[bytes]  # first-look templates of the whole lines
     steps: list[tuple[int, str]]  # (index of the line that starts a step, step name), in order
-    offset: int = 0  # where `raw` starts in the stream, and how many of the stream's bytes it holds
+    offset: int = 0  # where `raw` starts in the stream, and how many of the stream's bytes its lines hold
     size: int = 0
     clipped: bool = False  # a line too long was cut on the way: offsets are no longer the stream's
+
+
+@dataclass(slots=True)
+class _Piece:
+    """A run of a chunk's lines within one step, and the distinct hashes of their first-look templates."""
+
+    step: str | None
+    key: bytes | None
+    begin: int
+    end: int
+    hashes: array[int]
+
+
+@dataclass(slots=True)
+class _Kept:
+    """What the first pass keeps of a chunk of the failing log, so that the third reads it again only if a
+    line of it may be new."""
+
+    first: int
+    lines: int
+    offset: int
+    size: int
+    pieces: list[_Piece]
 
 
 @dataclass
 class FailingScan:
     """The first pass over the failing log: distinct first-look template hashes per step (capped) and, while
-    the log has at most MAX_KEPT_LINES lines, every line's hash by chunk, so that the third pass need not read
-    and mask the whole log again (only the chunks holding lines to look at twice)."""
+    they fit in MAX_KEPT_HASHES, each chunk's distinct hashes, so that the third pass need not read and mask the
+    whole log again (only the chunks holding a line the passing log may not have printed)."""
 
     found: dict[bytes | None, set[int]] = field(default_factory=dict)
-    chunks: list[tuple[_Chunk, array[int], list[tuple[str | None, int, int]]]] | None = field(default_factory=list)
+    chunks: list[_Kept] | None = field(default_factory=list)
+
+
+# Streams that seek back cheaply: a chunk is read again from the start of the line it cut in two, instead of
+# copying the chunk to carry that line over (a zip member's seek decompresses again from the start: not those).
+_CHEAP_SEEK = (io.BufferedReader, io.BufferedRandom, io.BytesIO, io.FileIO)
 
 
 def _chunks(stream: Readable, masks: MaskSet, limit: int | None) -> Iterator[_Chunk]:
+    rewind = isinstance(stream, _CHEAP_SEEK) and stream.seekable()
     number, carry, read, offset, clipped = 1, b"", 0, 0, False
     while True:
         block = stream.read(CHUNK_SIZE)
@@ -128,19 +164,28 @@ def _chunks(stream: Readable, masks: MaskSet, limit: int | None) -> Iterator[_Ch
         read += len(block)
         if limit is not None and read > limit:
             raise NoBaseline(f"the passing log is bigger than {limit >> 20} MiB")
-        data = carry + block
-        cut = data.rfind(b"\n") + 1
-        piece, carry = data[:cut], data[cut:]
-        if len(carry) > MAX_LINE_BYTES:
-            # A line this long keeps its head (and, once its newline comes, its tail): memory stays bounded and
-            # the line still ends where it ends, so line numbers stay true; its bytes are no longer the file's.
-            carry, clipped = carry[:MAX_LINE_BYTES], True
-        if piece:
-            chunk = _chunk(number, piece, masks)
-            yield _placed(chunk, offset, len(piece), clipped)
-            number, offset = number + len(chunk.templates), offset + len(piece)
+        cut = block.rfind(b"\n") + 1
+        if not cut:
+            carry += block
+            if len(carry) > MAX_LINE_BYTES:
+                # A line this long keeps its head (and, once its newline comes, its tail): memory stays bounded
+                # and the line still ends where it ends, so line numbers stay true; its bytes are no longer the
+                # file's.
+                carry, clipped = carry[:MAX_LINE_BYTES], True
+            continue
+        raw, end = (carry + block, len(carry) + cut) if carry else (block, cut)
+        carry = b""
+        if cut < len(block):
+            if rewind:
+                cast("IO[bytes]", stream).seek(cut - len(block), io.SEEK_CUR)
+                read -= len(block) - cut
+            else:
+                carry = block[cut:]
+        chunk = _chunk(number, raw, end, masks)
+        yield _placed(chunk, offset, end, clipped)
+        number, offset = number + len(chunk.templates), offset + end
     if carry:
-        yield _placed(_chunk(number, carry + b"\n", masks), offset, len(carry), clipped)
+        yield _placed(_chunk(number, carry + b"\n", len(carry) + 1, masks), offset, len(carry), clipped)
 
 
 def _placed(chunk: _Chunk, offset: int, size: int, clipped: bool) -> _Chunk:
@@ -148,26 +193,32 @@ def _placed(chunk: _Chunk, offset: int, size: int, clipped: bool) -> _Chunk:
     return chunk
 
 
-def _reread(stream: IO[bytes], start: int, chunk: _Chunk) -> bytes:
-    """The raw bytes of a chunk of the failing log, read again from where the first pass found them."""
-    stream.seek(start + chunk.offset)
-    raw = stream.read(chunk.size)
-    return raw if raw.endswith(b"\n") else raw + b"\n"  # the last line of a log without a final newline
+def _reread(stream: IO[bytes], start: int, kept: _Kept, masks: MaskSet) -> _Chunk:
+    """A chunk of the failing log, read again from where the first pass found it, and masked again."""
+    stream.seek(start + kept.offset)
+    raw = stream.read(kept.size)
+    if not raw.endswith(b"\n"):
+        raw += b"\n"  # the last line of a log without a final newline
+    return _chunk(kept.first, raw, len(raw), masks, steps=False)
 
 
-def _chunk(first: int, raw: bytes, masks: MaskSet) -> _Chunk:
-    templates = mask(raw, masks.first).split(b"\n")
-    templates.pop()  # after the last b"\n"
-    steps: list[tuple[int, str]] = []
-    at = raw.find(STEP_MARK)
+def _chunk(first: int, raw: bytes, end: int, masks: MaskSet, *, steps: bool = True) -> _Chunk:
+    """The lines of raw[:end], masked. The whole of `raw` is masked: cheaper than copying the lines out."""
+    masked = mask(raw, masks.first)
+    templates = masked.split(b"\n")
+    templates.pop()  # after the last b"\n": the head of a line cut in two, or nothing
+    found: list[tuple[int, str]] = []
+    # Masks only delete bytes, never those of the step mark: a chunk without it masked has none raw (the
+    # masked chunk is the shorter one to search).
+    at = raw.find(STEP_MARK, 0, end) if steps and STEP_MARK in masked else -1
     while at >= 0:
         start = raw.rfind(b"\n", 0, at) + 1
-        end = raw.find(b"\n", at)
-        text = clean_text(raw[start:end]).lstrip()
+        stop = raw.find(b"\n", at)
+        text = clean_text(raw[start:stop]).lstrip()
         if text.startswith(_GROUP + "Run "):
-            steps.append((raw.count(b"\n", 0, start), text[len(_GROUP) :][:120].rstrip()))
-        at = raw.find(STEP_MARK, end)
-    return _Chunk(first, raw, templates, steps)
+            found.append((raw.count(b"\n", 0, start), text[len(_GROUP) :][:120].rstrip()))
+        at = raw.find(STEP_MARK, stop, end)
+    return _Chunk(first, raw, templates, found)
 
 
 def _pieces(chunk: _Chunk, step: str | None) -> Iterator[tuple[str | None, int, int]]:
@@ -181,6 +232,12 @@ def _pieces(chunk: _Chunk, step: str | None) -> Iterator[tuple[str | None, int, 
         yield step, begin, len(chunk.templates)
 
 
+def _lines(chunk: _Chunk, begin: int, end: int) -> list[bytes]:
+    templates = chunk.templates
+    return templates if begin == 0 and end == len(templates) else templates[begin:end]
+
+
+@lru_cache(maxsize=1024)
 def _step_key(step: str | None, masks: MaskSet) -> bytes | None:
     return None if step is None else mask(step.encode("utf-8", "replace"), masks.full)
 
@@ -213,28 +270,41 @@ class _Prefixed:
         return self.rest.read(size)
 
 
+def _sniffed(stream: IO[bytes]) -> Readable:
+    """The stream from its start, its head checked: a stream that seeks cheaply is sought back to its start."""
+    if isinstance(stream, _CHEAP_SEEK) and stream.seekable():
+        at = stream.tell()
+        _sniff(stream)
+        stream.seek(at)
+        return stream
+    return _Prefixed(_sniff(stream), stream)
+
+
 def scan_failing(stream: IO[bytes], masks: MaskSet) -> FailingScan:
-    """First pass over the failing log: its distinct first-look templates per step (capped), and its lines'
-    hashes by chunk while there are at most MAX_KEPT_LINES of them."""
+    """First pass over the failing log: its distinct first-look templates per step (capped), and each chunk's
+    distinct template hashes while they fit in MAX_KEPT_HASHES."""
     scan = FailingScan()
     step: str | None = None
-    kept = lines = 0
+    kept = held = 0
     for chunk in _chunks(stream, masks, None):
-        hashes = array("q", map(hash, chunk.templates))
         pieces = []
         for piece_step, begin, end in _pieces(chunk, step):
             step = piece_step
-            pieces.append((step, begin, end))
-            seen = scan.found.setdefault(_step_key(step, masks), set())
+            key = _step_key(step, masks)
+            # Bytes cache their hash: the set computes each line's once, and the step's set takes the few
+            # distinct ones.
+            hashes = array("q", map(hash, set(_lines(chunk, begin, end))))
+            seen = scan.found.setdefault(key, set())
             if kept < MAX_TEMPLATES:
                 before = len(seen)
-                seen.update(hashes[begin:end])
+                seen.update(hashes)
                 kept += len(seen) - before
-        lines += len(hashes)
-        if scan.chunks is not None and lines <= MAX_KEPT_LINES and not chunk.clipped:
-            scan.chunks.append((_Chunk(chunk.first, b"", [], [], chunk.offset, chunk.size), hashes, pieces))
+            pieces.append(_Piece(step, key, begin, end, hashes))
+            held += len(hashes) + PIECE_COST
+        if scan.chunks is not None and held <= MAX_KEPT_HASHES and not chunk.clipped:
+            scan.chunks.append(_Kept(chunk.first, len(chunk.templates), chunk.offset, chunk.size, pieces))
         else:
-            scan.chunks = None  # too long to keep: the third pass reads the log again
+            scan.chunks = None  # too much to keep: the third pass reads the log again
     return scan
 
 
@@ -244,13 +314,12 @@ def build_index(
     masks: MaskSet,
     limit: int = MAX_BASELINE_BYTES,
 ) -> BaselineIndex:
-    """`failing`: FailingScan.found, the failing log's first-look templates per step."""
-    """Second pass, over the passing log. Raises NoBaseline when it is empty, binary or bigger than `limit`."""
+    """Second pass, over the passing log. `failing`: FailingScan.found, the failing log's first-look templates
+    per step. Raises NoBaseline when the passing log is empty, binary or bigger than `limit`."""
     index = BaselineIndex()
     step: str | None = None
     kept = 0
-    source = _Prefixed(_sniff(stream), stream)
-    for chunk in _chunks(source, masks, limit):
+    for chunk in _chunks(_sniffed(stream), masks, limit):
         index.lines += len(chunk.templates)
         for piece_step, begin, end in _pieces(chunk, step):
             step = piece_step
@@ -262,20 +331,22 @@ def build_index(
             wanted = failing.get(key)
             if wanted is None:
                 continue  # a step the failing run never reached: nothing there to compare with
-            hashes = list(map(hash, chunk.templates[begin:end]))
-            if wanted.issuperset(hashes):  # the usual case: every line here is in the failing log too
-                index.seen[key].update(hashes)
+            lines = _lines(chunk, begin, end)
+            distinct = set(lines)
+            hashes = set(map(hash, distinct))
+            common = wanted.intersection(hashes)
+            index.seen[key].update(common)
+            if len(common) == len(hashes):  # the usual case: every line here is in the failing log too
                 continue
-            index.seen[key].update(wanted.intersection(hashes))
             if kept >= MAX_TEMPLATES:
                 index.capped = True
                 continue
-            other = list(compress(range(begin, end), map(not_, map(wanted.__contains__, hashes))))
-            if other:
-                second = index.second[key]
-                before = len(second)
-                second.update(map(hash, _second_look(chunk, other, masks)))
-                kept += len(second) - before
+            unwanted = {t for t in distinct if hash(t) not in wanted}
+            other = list(compress(range(begin, end), map(unwanted.__contains__, lines)))
+            second = index.second[key]
+            before = len(second)
+            second.update(map(hash, _second_look(chunk, other, masks)))
+            kept += len(second) - before
     if not index.lines:
         raise NoBaseline("the passing log is empty")
     return index
@@ -283,7 +354,6 @@ def build_index(
 
 def _new_in_piece(
     chunk: _Chunk,
-    hashes: Iterator[int],
     span: tuple[int, int],
     key: bytes | None,
     *,
@@ -295,6 +365,7 @@ def _new_in_piece(
     seen, second = index.seen.get(key), index.second.get(key)
     if seen is None or second is None:
         return list(range(begin, end))  # a step the passing run did not have: all of it is new
+    hashes = map(hash, _lines(chunk, begin, end))
     other = list(compress(range(begin, end), map(not_, map(seen.__contains__, hashes))))
     if not other:
         return []
@@ -304,26 +375,23 @@ def _new_in_piece(
 
 def compare(stream: IO[bytes], scan: FailingScan, index: BaselineIndex, masks: MaskSet) -> Comparison:
     """Third pass, over the failing log: its lines that the passing log did not print. With the hashes the
-    first pass kept, only the chunks holding a line to look at twice (or a new line) are read again."""
+    first pass kept, only the chunks holding a template the passing log may not have printed are read again."""
     result = Comparison()
     fail_steps: dict[bytes | None, str] = {}
     start = stream.tell()
-    for chunk, hashes, pieces in scan.chunks or ():
-        result.lines += len(hashes)
-        for step, begin, end in pieces:
-            key = _step_key(step, masks)
-            if step is not None:
-                fail_steps.setdefault(key, step)
-            if not chunk.raw and not _all_seen(hashes[begin:end], index.seen.get(key)):
-                chunk.raw = _reread(stream, start, chunk)
-            new = (
-                _new_in_piece(chunk, iter(hashes[begin:end]), (begin, end), key, index=index, masks=masks)
-                if chunk.raw
-                else []
-            )
+    for kept in scan.chunks or ():
+        result.lines += kept.lines
+        chunk: _Chunk | None = None
+        for piece in kept.pieces:
+            if piece.step is not None:
+                fail_steps.setdefault(piece.key, piece.step)
+            seen = index.seen.get(piece.key)
+            if seen is not None and seen.issuperset(piece.hashes):
+                continue
+            chunk = chunk or _reread(stream, start, kept, masks)
+            new = _new_in_piece(chunk, (piece.begin, piece.end), piece.key, index=index, masks=masks)
             if new:
-                _record(result, chunk, step, new)
-        chunk.raw = b""
+                _record(result, chunk, piece.step, new)
     if scan.chunks is None:
         current: str | None = None
         for chunk in _chunks(stream, masks, None):
@@ -333,16 +401,11 @@ def compare(stream: IO[bytes], scan: FailingScan, index: BaselineIndex, masks: M
                 key = _step_key(current, masks)
                 if current is not None:
                     fail_steps.setdefault(key, current)
-                looked = map(hash, chunk.templates[begin:end])
-                new = _new_in_piece(chunk, looked, (begin, end), key, index=index, masks=masks)
+                new = _new_in_piece(chunk, (begin, end), key, index=index, masks=masks)
                 if new:
                     _record(result, chunk, current, new)
     _check_same_job(result, fail_steps, index)
     return result
-
-
-def _all_seen(hashes: array[int], seen: set[int] | None) -> bool:
-    return seen is not None and seen.issuperset(hashes)
 
 
 def _check_same_job(result: Comparison, fail_steps: dict[bytes | None, str], index: BaselineIndex) -> None:

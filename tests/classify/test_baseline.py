@@ -192,17 +192,17 @@ def test_a_log_compared_with_itself_has_no_new_lines(seed: int) -> None:
 
 
 @pytest.mark.parametrize(
-    ("chunk_size", "kept_lines", "line_cut"), [(64, 3, 1 << 22), (100, 10**6, 150), (7, 0, 1 << 22)]
+    ("chunk_size", "kept_hashes", "line_cut"), [(64, 3, 1 << 22), (100, 10**6, 150), (7, 0, 1 << 22)]
 )
 def test_chunking_and_the_third_read_do_not_change_the_result(
-    monkeypatch: pytest.MonkeyPatch, chunk_size: int, kept_lines: int, line_cut: int
+    monkeypatch: pytest.MonkeyPatch, chunk_size: int, kept_hashes: int, line_cut: int
 ) -> None:
     from nexus_action.classify import baseline as module
 
     failing = FAILING.replace(b"KeyError: 'id'", b"KeyError: '" + b"x" * 300 + b"'")
     expected = classify_pair(failing, PASSING)
     monkeypatch.setattr(module, "CHUNK_SIZE", chunk_size)
-    monkeypatch.setattr(module, "MAX_KEPT_LINES", kept_lines)
+    monkeypatch.setattr(module, "MAX_KEPT_HASHES", kept_hashes)
     monkeypatch.setattr(module, "MAX_LINE_BYTES", line_cut)
     assert classify_pair(failing, PASSING) == expected
 
