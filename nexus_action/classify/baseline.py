@@ -33,7 +33,9 @@ from nexus_action.classify.model import NewBlock
 from nexus_action.classify.templates import MaskSet, mask
 from nexus_action.logs.normalise import clean_text
 
-CHUNK_SIZE = 1 << 20
+# Small enough that a chunk's buffers come from the heap again and again (a megabyte is mapped afresh and
+# faulted in at each read, which costs more than the reading) and stay in cache while masked, split and hashed.
+CHUNK_SIZE = 1 << 17
 MAX_BASELINE_BYTES = 1 << 30  # a passing log bigger than this is not read ("huge")
 MAX_LINE_BYTES = 1 << 22  # of a line longer than this (no newline in 4 MiB), the middle is skipped
 MAX_TEMPLATES = 250_000  # hashes kept from the passing log, all steps together (~60 bytes each)
@@ -110,6 +112,7 @@ class _Chunk:
     first: int  # number of the chunk's first line
     raw: bytes  # whole lines, each ending in b"\n", up to `end`; then maybe the head of a line cut in two
     templates: list[bytes]  # first-look templates of the whole lines
+    distinct: set[bytes]  # the distinct ones among them (empty when not asked for)
     steps: list[tuple[int, str]]  # (index of the line that starts a step, step name), in order
     offset: int = 0  # where `raw` starts in the stream, and how many of the stream's bytes its lines hold
     size: int = 0
@@ -166,7 +169,8 @@ def _chunks(stream: Readable, masks: MaskSet, limit: int | None) -> Iterator[_Ch
             raise NoBaseline(f"the passing log is bigger than {limit >> 20} MiB")
         cut = block.rfind(b"\n") + 1
         if not cut:
-            carry += block
+            if len(carry) <= MAX_LINE_BYTES:  # past that, only the head is kept: no copy of it per read
+                carry += block
             if len(carry) > MAX_LINE_BYTES:
                 # A line this long keeps its head (and, once its newline comes, its tail): memory stays bounded
                 # and the line still ends where it ends, so line numbers stay true; its bytes are no longer the
@@ -203,14 +207,15 @@ def _reread(stream: IO[bytes], start: int, kept: _Kept, masks: MaskSet) -> _Chun
 
 
 def _chunk(first: int, raw: bytes, end: int, masks: MaskSet, *, steps: bool = True) -> _Chunk:
-    """The lines of raw[:end], masked. The whole of `raw` is masked: cheaper than copying the lines out."""
-    masked = mask(raw, masks.first)
-    templates = masked.split(b"\n")
+    """The lines of raw[:end], masked, with their distinct templates and where steps start (`steps=False`:
+    neither). The whole of `raw` is masked: cheaper than copying the lines out."""
+    templates = mask(raw, masks.first).split(b"\n")
     templates.pop()  # after the last b"\n": the head of a line cut in two, or nothing
+    distinct = set(templates) if steps else set()
     found: list[tuple[int, str]] = []
-    # Masks only delete bytes, never those of the step mark: a chunk without it masked has none raw (the
-    # masked chunk is the shorter one to search).
-    at = raw.find(STEP_MARK, 0, end) if steps and STEP_MARK in masked else -1
+    # Masks only delete bytes, and none of the step mark's: a line that has the mark raw has it in its template
+    # too, and the chunk's few distinct templates are quicker to search than its raw bytes.
+    at = raw.find(STEP_MARK, 0, end) if any(STEP_MARK in t for t in distinct) else -1
     while at >= 0:
         start = raw.rfind(b"\n", 0, at) + 1
         stop = raw.find(b"\n", at)
@@ -218,7 +223,7 @@ def _chunk(first: int, raw: bytes, end: int, masks: MaskSet, *, steps: bool = Tr
         if text.startswith(_GROUP + "Run "):
             found.append((raw.count(b"\n", 0, start), text[len(_GROUP) :][:120].rstrip()))
         at = raw.find(STEP_MARK, stop, end)
-    return _Chunk(first, raw, templates, found)
+    return _Chunk(first, raw, templates, distinct, found)
 
 
 def _pieces(chunk: _Chunk, step: str | None) -> Iterator[tuple[str | None, int, int]]:
@@ -235,6 +240,10 @@ def _pieces(chunk: _Chunk, step: str | None) -> Iterator[tuple[str | None, int, 
 def _lines(chunk: _Chunk, begin: int, end: int) -> list[bytes]:
     templates = chunk.templates
     return templates if begin == 0 and end == len(templates) else templates[begin:end]
+
+
+def _distinct(chunk: _Chunk, begin: int, end: int) -> set[bytes]:
+    return chunk.distinct if begin == 0 and end == len(chunk.templates) else set(chunk.templates[begin:end])
 
 
 @lru_cache(maxsize=1024)
@@ -291,9 +300,8 @@ def scan_failing(stream: IO[bytes], masks: MaskSet) -> FailingScan:
         for piece_step, begin, end in _pieces(chunk, step):
             step = piece_step
             key = _step_key(step, masks)
-            # Bytes cache their hash: the set computes each line's once, and the step's set takes the few
-            # distinct ones.
-            hashes = array("q", map(hash, set(_lines(chunk, begin, end))))
+            # The chunk's set hashed each line once (bytes cache their hash); the step's set takes the distinct.
+            hashes = array("q", map(hash, _distinct(chunk, begin, end)))
             seen = scan.found.setdefault(key, set())
             if kept < MAX_TEMPLATES:
                 before = len(seen)
@@ -332,7 +340,7 @@ def build_index(
             if wanted is None:
                 continue  # a step the failing run never reached: nothing there to compare with
             lines = _lines(chunk, begin, end)
-            distinct = set(lines)
+            distinct = _distinct(chunk, begin, end)
             hashes = set(map(hash, distinct))
             common = wanted.intersection(hashes)
             index.seen[key].update(common)
