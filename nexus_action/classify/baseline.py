@@ -19,49 +19,44 @@ baseline: the comparison carries a note instead, and the classification stays wh
 from __future__ import annotations
 
 import bisect
-import io
 from array import array
 from collections import deque
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import compress
 from operator import not_
-from typing import IO, Protocol, cast
+from typing import IO
 
+from nexus_action.classify.baseline_chunks import (
+    Chunk,
+    NoBaseline,
+    chunks,
+    distinct_of,
+    lines_of,
+    pieces,
+    read_again,
+    sniffed,
+)
 from nexus_action.classify.model import NewBlock
 from nexus_action.classify.templates import MaskSet, mask
 from nexus_action.logs.normalise import clean_text
 
-# Small enough that a chunk's buffers come from the heap again and again (a megabyte is mapped afresh and
-# faulted in at each read, which costs more than the reading) and stay in cache while masked, split and hashed.
-CHUNK_SIZE = 1 << 17
 MAX_BASELINE_BYTES = 1 << 30  # a passing log bigger than this is not read ("huge")
-MAX_LINE_BYTES = 1 << 22  # of a line longer than this (no newline in 4 MiB), the middle is skipped
 MAX_TEMPLATES = 250_000  # hashes kept from the passing log, all steps together (~60 bytes each)
 # Distinct template hashes per chunk that the first pass keeps for the failing log (8 bytes each), so that the
 # third need not read it all again; a log that repeats itself less is read a third time instead.
 MAX_KEPT_HASHES = 2_500_000
-PIECE_COST = 20  # what keeping one run of lines within a step costs, counted in hashes
+PIECE_COST = 40  # what keeping one run of lines within a step costs (~300 bytes), counted in hashes
 MAX_RECORDED_NEW = 1_000_000  # new line numbers kept (4 bytes each); beyond, only counted
 MAX_BLOCKS = 2_000  # the last blocks of new lines kept (the failure is near the end)
 BLOCK_GAP = 2  # new lines at most this far apart belong to one block
+# Distinct steps compared each on its own; the lines of any further ones are compared together, under one key
+# no step name masks to (a log that starts thousands of steps costs bounded memory).
+MAX_STEPS = 2_000
+MORE_STEPS = b"\x00more steps"
 # More than this share of the failing log's steps must be in the passing log: a checkout step alone (every
 # job has one) does not make two jobs the same.
 MIN_SHARED_STEPS = 0.5
-BINARY_SNIFF = 8192
-MAX_NUL_SHARE = 0.01
 BLOCK_TEXT_CHARS = 300
-STEP_MARK = b"##[group]Run "
-_GROUP = "##[group]"
-
-
-class Readable(Protocol):
-    def read(self, size: int = -1, /) -> bytes: ...
-
-
-class NoBaseline(Exception):
-    """The passing log cannot serve as a baseline; the message is the note shown to the user."""
 
 
 @dataclass
@@ -107,18 +102,6 @@ class Comparison:
         return False
 
 
-@dataclass
-class _Chunk:
-    first: int  # number of the chunk's first line
-    raw: bytes  # whole lines, each ending in b"\n", up to `end`; then maybe the head of a line cut in two
-    templates: list[bytes]  # first-look templates of the whole lines
-    distinct: set[bytes]  # the distinct ones among them (empty when not asked for)
-    steps: list[tuple[int, str]]  # (index of the line that starts a step, step name), in order
-    offset: int = 0  # where `raw` starts in the stream, and how many of the stream's bytes its lines hold
-    size: int = 0
-    clipped: bool = False  # a line too long was cut on the way: offsets are no longer the stream's
-
-
 @dataclass(slots=True)
 class _Piece:
     """A run of a chunk's lines within one step, and the distinct hashes of their first-look templates."""
@@ -150,143 +133,38 @@ class FailingScan:
 
     found: dict[bytes | None, set[int]] = field(default_factory=dict)
     chunks: list[_Kept] | None = field(default_factory=list)
+    steps: dict[bytes | None, str] = field(default_factory=dict)  # step key -> the first name it had
 
 
-# Streams that seek back cheaply: a chunk is read again from the start of the line it cut in two, instead of
-# copying the chunk to carry that line over (a zip member's seek decompresses again from the start: not those).
-_CHEAP_SEEK = (io.BufferedReader, io.BufferedRandom, io.BytesIO, io.FileIO)
+class _StepKeys:
+    """Step name -> the key its lines are compared under, within one log: the name masked (numbers differ between
+    runs), each of the first MAX_STEPS distinct keys its own, every further one MORE_STEPS."""
+
+    def __init__(self, masks: MaskSet) -> None:
+        self.masks = masks
+        self.keys: set[bytes] = set()
+        self.names: dict[str, bytes] = {}  # names already masked, as many as MAX_STEPS
+
+    def __call__(self, step: str | None) -> bytes | None:
+        if step is None:
+            return None
+        key = self.names.get(step)
+        if key is not None:
+            return key
+        key = mask(step.encode("utf-8", "replace"), self.masks.full)
+        if key not in self.keys:
+            if len(self.keys) >= MAX_STEPS:
+                return MORE_STEPS
+            self.keys.add(key)
+        if len(self.names) < MAX_STEPS:
+            self.names[step] = key
+        return key
 
 
-def _chunks(stream: Readable, masks: MaskSet, limit: int | None) -> Iterator[_Chunk]:
-    rewind = isinstance(stream, _CHEAP_SEEK) and stream.seekable()
-    number, carry, read, offset, clipped = 1, b"", 0, 0, False
-    while True:
-        block = stream.read(CHUNK_SIZE)
-        if not block:
-            break
-        read += len(block)
-        if limit is not None and read > limit:
-            raise NoBaseline(f"the passing log is bigger than {limit >> 20} MiB")
-        cut = block.rfind(b"\n") + 1
-        if not cut:
-            if len(carry) <= MAX_LINE_BYTES:  # past that, only the head is kept: no copy of it per read
-                carry += block
-            if len(carry) > MAX_LINE_BYTES:
-                # A line this long keeps its head (and, once its newline comes, its tail): memory stays bounded
-                # and the line still ends where it ends, so line numbers stay true; its bytes are no longer the
-                # file's.
-                carry, clipped = carry[:MAX_LINE_BYTES], True
-            continue
-        raw, end = (carry + block, len(carry) + cut) if carry else (block, cut)
-        carry = b""
-        if cut < len(block):
-            if rewind:
-                cast("IO[bytes]", stream).seek(cut - len(block), io.SEEK_CUR)
-                read -= len(block) - cut
-            else:
-                carry = block[cut:]
-        chunk = _chunk(number, raw, end, masks)
-        yield _placed(chunk, offset, end, clipped)
-        number, offset = number + len(chunk.templates), offset + end
-    if carry:
-        yield _placed(_chunk(number, carry + b"\n", len(carry) + 1, masks), offset, len(carry), clipped)
-
-
-def _placed(chunk: _Chunk, offset: int, size: int, clipped: bool) -> _Chunk:
-    chunk.offset, chunk.size, chunk.clipped = offset, size, clipped
-    return chunk
-
-
-def _reread(stream: IO[bytes], start: int, kept: _Kept, masks: MaskSet) -> _Chunk:
-    """A chunk of the failing log, read again from where the first pass found it, and masked again."""
-    stream.seek(start + kept.offset)
-    raw = stream.read(kept.size)
-    if not raw.endswith(b"\n"):
-        raw += b"\n"  # the last line of a log without a final newline
-    return _chunk(kept.first, raw, len(raw), masks, steps=False)
-
-
-def _chunk(first: int, raw: bytes, end: int, masks: MaskSet, *, steps: bool = True) -> _Chunk:
-    """The lines of raw[:end], masked, with their distinct templates and where steps start (`steps=False`:
-    neither). The whole of `raw` is masked: cheaper than copying the lines out."""
-    templates = mask(raw, masks.first).split(b"\n")
-    templates.pop()  # after the last b"\n": the head of a line cut in two, or nothing
-    distinct = set(templates) if steps else set()
-    found: list[tuple[int, str]] = []
-    # Masks only delete bytes, and none of the step mark's: a line that has the mark raw has it in its template
-    # too, and the chunk's few distinct templates are quicker to search than its raw bytes.
-    at = raw.find(STEP_MARK, 0, end) if any(STEP_MARK in t for t in distinct) else -1
-    while at >= 0:
-        start = raw.rfind(b"\n", 0, at) + 1
-        stop = raw.find(b"\n", at)
-        text = clean_text(raw[start:stop]).lstrip()
-        if text.startswith(_GROUP + "Run "):
-            found.append((raw.count(b"\n", 0, start), text[len(_GROUP) :][:120].rstrip()))
-        at = raw.find(STEP_MARK, stop, end)
-    return _Chunk(first, raw, templates, distinct, found)
-
-
-def _pieces(chunk: _Chunk, step: str | None) -> Iterator[tuple[str | None, int, int]]:
-    """(step, first index, end index) of the chunk's runs of lines within one step."""
-    begin = 0
-    for index, name in chunk.steps:
-        if index > begin:
-            yield step, begin, index
-        step, begin = name, index
-    if begin < len(chunk.templates):
-        yield step, begin, len(chunk.templates)
-
-
-def _lines(chunk: _Chunk, begin: int, end: int) -> list[bytes]:
-    templates = chunk.templates
-    return templates if begin == 0 and end == len(templates) else templates[begin:end]
-
-
-def _distinct(chunk: _Chunk, begin: int, end: int) -> set[bytes]:
-    return chunk.distinct if begin == 0 and end == len(chunk.templates) else set(chunk.templates[begin:end])
-
-
-@lru_cache(maxsize=1024)
-def _step_key(step: str | None, masks: MaskSet) -> bytes | None:
-    return None if step is None else mask(step.encode("utf-8", "replace"), masks.full)
-
-
-def _second_look(chunk: _Chunk, indexes: list[int], masks: MaskSet) -> list[bytes]:
+def _second_look(chunk: Chunk, indexes: list[int], masks: MaskSet) -> list[bytes]:
     """Full templates of a few lines of the chunk (all masks, the slow ones too)."""
-    raw = chunk.raw.split(b"\n")
+    raw = chunk.raw_lines()
     return mask(b"\n".join(raw[i] for i in indexes), masks.full).split(b"\n")
-
-
-def _sniff(stream: IO[bytes]) -> bytes:
-    head = stream.read(BINARY_SNIFF)
-    if not head:
-        raise NoBaseline("the passing log is empty")
-    if head.startswith(b"PK\x03\x04") or head.count(b"\x00") > MAX_NUL_SHARE * len(head):
-        raise NoBaseline("the passing log is not text (a zip archive or binary data)")
-    return head
-
-
-class _Prefixed:
-    """A stream with its first bytes, already read for sniffing, put back in front."""
-
-    def __init__(self, head: bytes, rest: IO[bytes]) -> None:
-        self.head, self.rest = head, rest
-
-    def read(self, size: int = -1, /) -> bytes:
-        if self.head:
-            out, self.head = self.head, b""
-            return out
-        return self.rest.read(size)
-
-
-def _sniffed(stream: IO[bytes]) -> Readable:
-    """The stream from its start, its head checked: a stream that seeks cheaply is sought back to its start."""
-    if isinstance(stream, _CHEAP_SEEK) and stream.seekable():
-        at = stream.tell()
-        _sniff(stream)
-        stream.seek(at)
-        return stream
-    return _Prefixed(_sniff(stream), stream)
 
 
 def scan_failing(stream: IO[bytes], masks: MaskSet) -> FailingScan:
@@ -295,22 +173,25 @@ def scan_failing(stream: IO[bytes], masks: MaskSet) -> FailingScan:
     scan = FailingScan()
     step: str | None = None
     kept = held = 0
-    for chunk in _chunks(stream, masks, None):
-        pieces = []
-        for piece_step, begin, end in _pieces(chunk, step):
+    keys = _StepKeys(masks)
+    for chunk in chunks(stream, masks, None):
+        runs: list[_Piece] = []
+        for piece_step, begin, end in pieces(chunk, step):
             step = piece_step
-            key = _step_key(step, masks)
+            key = keys(step)
+            if step is not None:
+                scan.steps.setdefault(key, step)
             # The chunk's set hashed each line once (bytes cache their hash); the step's set takes the distinct.
-            hashes = array("q", map(hash, _distinct(chunk, begin, end)))
+            hashes = array("q", map(hash, distinct_of(chunk, begin, end)))
             seen = scan.found.setdefault(key, set())
             if kept < MAX_TEMPLATES:
                 before = len(seen)
                 seen.update(hashes)
                 kept += len(seen) - before
-            pieces.append(_Piece(step, key, begin, end, hashes))
+            runs.append(_Piece(step, key, begin, end, hashes))
             held += len(hashes) + PIECE_COST
         if scan.chunks is not None and held <= MAX_KEPT_HASHES and not chunk.clipped:
-            scan.chunks.append(_Kept(chunk.first, len(chunk.templates), chunk.offset, chunk.size, pieces))
+            scan.chunks.append(_Kept(chunk.first, len(chunk.templates), chunk.offset, chunk.size, runs))
         else:
             scan.chunks = None  # too much to keep: the third pass reads the log again
     return scan
@@ -323,15 +204,18 @@ def build_index(
     limit: int = MAX_BASELINE_BYTES,
 ) -> BaselineIndex:
     """Second pass, over the passing log. `failing`: FailingScan.found, the failing log's first-look templates
-    per step. Raises NoBaseline when the passing log is empty, binary or bigger than `limit`."""
+    per step; those the passing log printed too move from it to the index (kept once: both are capped, and
+    together they are the biggest thing a comparison holds). Raises NoBaseline when the passing log is empty,
+    binary or bigger than `limit`."""
     index = BaselineIndex()
     step: str | None = None
     kept = 0
-    for chunk in _chunks(_sniffed(stream), masks, limit):
+    keys = _StepKeys(masks)
+    for chunk in chunks(sniffed(stream), masks, limit):
         index.lines += len(chunk.templates)
-        for piece_step, begin, end in _pieces(chunk, step):
+        for piece_step, begin, end in pieces(chunk, step):
             step = piece_step
-            key = _step_key(step, masks)
+            key = keys(step)
             if key not in index.seen:
                 index.seen[key], index.second[key] = set(), set()
                 if step is not None:
@@ -339,18 +223,22 @@ def build_index(
             wanted = failing.get(key)
             if wanted is None:
                 continue  # a step the failing run never reached: nothing there to compare with
-            lines = _lines(chunk, begin, end)
-            distinct = _distinct(chunk, begin, end)
-            hashes = set(map(hash, distinct))
-            common = wanted.intersection(hashes)
-            index.seen[key].update(common)
+            seen = index.seen[key]
+            distinct = distinct_of(chunk, begin, end)
+            # Set operations that walk only the chunk's few hashes: `hashes -= seen` walks all of `seen`, and
+            # `wanted & hashes` all of `wanted`'s table once it has given most of its hashes to `seen`.
+            hashes = set(map(hash, distinct)).difference(seen)
+            common = {h for h in hashes if h in wanted}
+            wanted -= common
+            seen |= common
             if len(common) == len(hashes):  # the usual case: every line here is in the failing log too
                 continue
             if kept >= MAX_TEMPLATES:
                 index.capped = True
                 continue
-            unwanted = {t for t in distinct if hash(t) not in wanted}
-            other = list(compress(range(begin, end), map(unwanted.__contains__, lines)))
+            hashes -= common  # now those of lines the failing log never printed at first look
+            unwanted = {t for t in distinct if hash(t) in hashes}
+            other = list(compress(range(begin, end), map(unwanted.__contains__, lines_of(chunk, begin, end))))
             second = index.second[key]
             before = len(second)
             second.update(map(hash, _second_look(chunk, other, masks)))
@@ -361,7 +249,7 @@ def build_index(
 
 
 def _new_in_piece(
-    chunk: _Chunk,
+    chunk: Chunk,
     span: tuple[int, int],
     key: bytes | None,
     *,
@@ -373,7 +261,7 @@ def _new_in_piece(
     seen, second = index.seen.get(key), index.second.get(key)
     if seen is None or second is None:
         return list(range(begin, end))  # a step the passing run did not have: all of it is new
-    hashes = map(hash, _lines(chunk, begin, end))
+    hashes = map(hash, lines_of(chunk, begin, end))
     other = list(compress(range(begin, end), map(not_, map(seen.__contains__, hashes))))
     if not other:
         return []
@@ -383,36 +271,34 @@ def _new_in_piece(
 
 def compare(stream: IO[bytes], scan: FailingScan, index: BaselineIndex, masks: MaskSet) -> Comparison:
     """Third pass, over the failing log: its lines that the passing log did not print. With the hashes the
-    first pass kept, only the chunks holding a template the passing log may not have printed are read again."""
+    first pass kept, only the chunks holding a template the passing log may not have printed are read again.
+    A passing log of another job is not compared at all (its note says why)."""
     result = Comparison()
-    fail_steps: dict[bytes | None, str] = {}
+    _check_same_job(result, scan.steps, index)
+    if not result.usable:
+        return result
     start = stream.tell()
     for kept in scan.chunks or ():
         result.lines += kept.lines
-        chunk: _Chunk | None = None
+        chunk: Chunk | None = None
         for piece in kept.pieces:
-            if piece.step is not None:
-                fail_steps.setdefault(piece.key, piece.step)
             seen = index.seen.get(piece.key)
             if seen is not None and seen.issuperset(piece.hashes):
                 continue
-            chunk = chunk or _reread(stream, start, kept, masks)
+            chunk = chunk or read_again(stream, start + kept.offset, kept.size, kept.first, masks)
             new = _new_in_piece(chunk, (piece.begin, piece.end), piece.key, index=index, masks=masks)
             if new:
                 _record(result, chunk, piece.step, new)
     if scan.chunks is None:
         current: str | None = None
-        for chunk in _chunks(stream, masks, None):
+        keys = _StepKeys(masks)
+        for chunk in chunks(stream, masks, None):
             result.lines += len(chunk.templates)
-            for piece_step, begin, end in _pieces(chunk, current):
+            for piece_step, begin, end in pieces(chunk, current):
                 current = piece_step
-                key = _step_key(current, masks)
-                if current is not None:
-                    fail_steps.setdefault(key, current)
-                new = _new_in_piece(chunk, (begin, end), key, index=index, masks=masks)
+                new = _new_in_piece(chunk, (begin, end), keys(current), index=index, masks=masks)
                 if new:
                     _record(result, chunk, current, new)
-    _check_same_job(result, fail_steps, index)
     return result
 
 
@@ -425,13 +311,12 @@ def _check_same_job(result: Comparison, fail_steps: dict[bytes | None, str], ind
         result.note = f"the passing log is not from the same job: steps ({green}) are not the failing log's ({fail})"
 
 
-def _record(result: Comparison, chunk: _Chunk, step: str | None, new: list[int]) -> None:
+def _record(result: Comparison, chunk: Chunk, step: str | None, new: list[int]) -> None:
     result.new_lines += len(new)
     room = MAX_RECORDED_NEW - len(result.new_numbers)
     if room < len(new):
         result.recorded_all = False
     result.new_numbers.extend(chunk.first + i for i in new[: max(room, 0)])
-    raw_lines: list[bytes] | None = None
     blocks = result.blocks
     for i in new:
         number = chunk.first + i
@@ -439,6 +324,5 @@ def _record(result: Comparison, chunk: _Chunk, step: str | None, new: list[int])
         if last is not None and last.step == step and number - last.end <= BLOCK_GAP:
             blocks[-1] = NewBlock(last.start, number, step, last.text)
             continue
-        if raw_lines is None:
-            raw_lines = chunk.raw.split(b"\n")
-        blocks.append(NewBlock(number, number, step, clean_text(raw_lines[i]).strip()[:BLOCK_TEXT_CHARS]))
+        text = clean_text(chunk.raw_lines()[i]).strip()[:BLOCK_TEXT_CHARS]
+        blocks.append(NewBlock(number, number, step, text))

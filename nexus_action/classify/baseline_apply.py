@@ -19,7 +19,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
-from nexus_action.classify.baseline import Comparison, NoBaseline, build_index, compare, scan_failing
+from nexus_action.classify.baseline import Comparison, build_index, compare, scan_failing
+from nexus_action.classify.baseline_chunks import NoBaseline
 from nexus_action.classify.blockers import make_candidate
 from nexus_action.classify.blocks import Candidate
 from nexus_action.classify.engine import Signals

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import random
+import string
 from pathlib import Path
 
 import jsonschema
 import pytest
 
 from nexus_action.classify import classify_log
-from nexus_action.classify.baseline import BaselineIndex, Comparison, NoBaseline, build_index
+from nexus_action.classify.baseline import BaselineIndex, Comparison, build_index
+from nexus_action.classify.baseline_chunks import NoBaseline
 from nexus_action.classify.templates import builtin_masks, template
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -198,12 +201,13 @@ def test_chunking_and_the_third_read_do_not_change_the_result(
     monkeypatch: pytest.MonkeyPatch, chunk_size: int, kept_hashes: int, line_cut: int
 ) -> None:
     from nexus_action.classify import baseline as module
+    from nexus_action.classify import baseline_chunks as reading
 
     failing = FAILING.replace(b"KeyError: 'id'", b"KeyError: '" + b"x" * 300 + b"'")
     expected = classify_pair(failing, PASSING)
-    monkeypatch.setattr(module, "CHUNK_SIZE", chunk_size)
+    monkeypatch.setattr(reading, "CHUNK_SIZE", chunk_size)
     monkeypatch.setattr(module, "MAX_KEPT_HASHES", kept_hashes)
-    monkeypatch.setattr(module, "MAX_LINE_BYTES", line_cut)
+    monkeypatch.setattr(reading, "MAX_LINE_BYTES", line_cut)
     assert classify_pair(failing, PASSING) == expected
 
 
@@ -214,3 +218,17 @@ def test_new_blocks_are_redacted_like_blockers() -> None:
     assert summary["new_blocks"], "the curl line is new"
     assert token not in json.dumps(summary)
     assert token[:12] not in json.dumps(summary)
+
+
+def test_a_log_that_starts_thousands_of_steps_keeps_a_bounded_number_of_them() -> None:
+    from nexus_action.classify import baseline as module
+
+    names = ["".join(letters) for letters in itertools.product(string.ascii_lowercase, repeat=3)][:5000]
+    data = "".join(f"##[group]Run step {name}\nok {name}\n" for name in names).encode()
+    masks = builtin_masks()
+    scan = module.scan_failing(io.BytesIO(data), masks)
+    assert len(scan.found) == len(scan.steps) == module.MAX_STEPS + 1  # the rest share one key
+    index = build_index(io.BytesIO(data), scan.found, masks)
+    assert len(index.seen) == len(index.step_names) == module.MAX_STEPS + 1
+    comparison = module.compare(io.BytesIO(data), scan, index, masks)
+    assert (comparison.usable, comparison.lines, comparison.new_lines) == (True, 10_000, 0)
