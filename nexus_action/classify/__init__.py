@@ -154,14 +154,15 @@ def classify_log(
     ruleset = load_rules(extra_rules)
     masked: dict[str, None] = {}
     with ExitStack() as stack:
-        comparison = None
-        if baseline is not None:
-            log, comparison = baseline_apply.compare_logs(log, _as_source(baseline), stack)
+        pending = None
+        if baseline is not None:  # made by a worker while the log is classified, where that is safe
+            log, pending = baseline_apply.start_comparison(log, _as_source(baseline), stack)
         try:
             signals = _signals(log, ruleset, job, masked, use_grep=use_grep)
         except GrepFailed:
             masked.clear()
             signals = _signals(log, ruleset, job, masked, use_grep=False)  # grep stopped part way: read it all again
+        comparison = pending.result() if pending is not None else None
         if comparison is not None:
             baseline_apply.reweigh(signals, comparison)
         decided = decide(

@@ -19,8 +19,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
+from nexus_action.classify import baseline_worker
 from nexus_action.classify.baseline import Comparison, build_index, compare, scan_failing
 from nexus_action.classify.baseline_chunks import NoBaseline
+from nexus_action.classify.baseline_worker import PendingComparison
 from nexus_action.classify.blockers import make_candidate
 from nexus_action.classify.blocks import Candidate
 from nexus_action.classify.engine import Signals
@@ -72,11 +74,24 @@ def _is_zip(log: Log) -> bool:
 
 
 def compare_logs(log: Log, baseline: Log, stack: ExitStack) -> tuple[Log, Comparison]:
-    """Compare the failing `log` with the passing `baseline`. Returns the failing log to classify (re-readable)
-    and the comparison; a baseline that cannot serve gives a comparison with a note, never an error."""
+    """Compare the failing `log` with the passing `baseline`, in this process. Returns the failing log to classify
+    (re-readable) and the comparison; a baseline that cannot serve gives a comparison with a note, never an
+    error."""
     log = _rereadable(log, stack)
+    return log, _compare(log, baseline)
+
+
+def start_comparison(log: Log, baseline: Log, stack: ExitStack) -> tuple[Log, PendingComparison]:
+    """compare_logs, made by a worker while the caller classifies the failing log where that is safe
+    (classify/baseline_worker.py); the caller asks the pending comparison for its result when it needs it."""
+    log = _rereadable(log, stack)
+    builtin_masks()  # loaded (and checked) here, once, not in the worker
+    return log, baseline_worker.start(lambda: _compare(log, baseline), log, baseline, stack)
+
+
+def _compare(log: Log, baseline: Log) -> Comparison:
     if _is_zip(log):
-        return log, Comparison(note="the failing log is a run-log zip: compare one job's plain-text log instead")
+        return Comparison(note="the failing log is a run-log zip: compare one job's plain-text log instead")
     masks = builtin_masks()
     with _opened(log) as failing:
         start = None if isinstance(log, str | Path) else failing.tell()
@@ -90,15 +105,15 @@ def compare_logs(log: Log, baseline: Log, stack: ExitStack) -> tuple[Log, Compar
             index = build_index(green, scan.found, masks)
         scan.found = {}
     except NoBaseline as exc:
-        return log, Comparison(note=str(exc))
+        return Comparison(note=str(exc))
     except OSError as exc:
-        return log, Comparison(note=f"the passing log cannot be read: {exc.strerror or exc}")
+        return Comparison(note=f"the passing log cannot be read: {exc.strerror or exc}")
     with _opened(log) as failing:
         start = None if isinstance(log, str | Path) else failing.tell()
         comparison = compare(failing, scan, index, masks)
         if start is not None:
             failing.seek(start)
-    return log, comparison
+    return comparison
 
 
 def _near_end(line: int, sections: list[tuple[int, int]]) -> bool:
