@@ -20,6 +20,7 @@ import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 
+from nexus_action.classify.blocks import indent_of
 from nexus_action.logs.normalise import LogLine
 
 PASSING_LINE = re.compile(
@@ -59,13 +60,13 @@ class PassingTracker:
         text = line.text
         # Every form PASSING_LINE knows holds "PASS" or "ok", or a non-ASCII tick.
         if ("PASS" in text or "ok" in text or not text.isascii()) and PASSING_LINE.search(text) is not None:
-            self.passing_block = (line.number, len(text) - len(text.lstrip(" \t")))
+            self.passing_block = (line.number, indent_of(text))
             return True
         block = self.passing_block
         if block is None:
             return False
         self.passing_block = None
-        if line.number == block[0] + 1 and text.strip() and len(text) - len(text.lstrip(" \t")) > block[1]:
+        if line.number == block[0] + 1 and text.strip() and indent_of(text) > block[1]:
             self.passing_block = (line.number, block[1])
             return True
         return False

@@ -81,8 +81,7 @@ def clean_text(raw: Buffer) -> str:
     text = _TIMESTAMP.sub("", text, count=1)
     if "\x1b" in text:
         text = _ANSI.sub("", text)
-    if "^[" in text:
-        text = _CARET_ANSI.sub("", text)  # strip_caret_escapes, inline: this runs for every line read
+    text = strip_caret_escapes(text)
     if "\r" in text:
         # Progress bars redraw with bare \r: keep what the terminal finally shows.
         shown = [part for part in text.split("\r") if part.strip()]
