@@ -16,6 +16,7 @@ from nexus_action.classify import classify_log
 from nexus_action.classify.baseline import BaselineIndex, Comparison, build_index
 from nexus_action.classify.baseline_chunks import NoBaseline
 from nexus_action.classify.templates import builtin_masks, template
+from tests.streams import OneWay
 
 ROOT = Path(__file__).resolve().parents[2]
 SCHEMA = json.loads((ROOT / "nexus_action" / "schemas" / "classification.schema.json").read_text(encoding="utf-8"))
@@ -151,18 +152,6 @@ def test_a_baseline_file_path_and_a_one_way_stream_give_the_same_result(tmp_path
     failing, passing = tmp_path / "fail.log", tmp_path / "pass.log"
     failing.write_bytes(FAILING)
     passing.write_bytes(PASSING)
-
-    class OneWay(io.RawIOBase):
-        def __init__(self, data: bytes) -> None:
-            self.inner = io.BytesIO(data)
-
-        def readable(self) -> bool:
-            return True
-
-        def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
-            data = self.inner.read(len(buffer))
-            buffer[: len(data)] = data
-            return len(data)
 
     from_files = classify_log(failing, baseline=passing).to_dict()
     from_stream = classify_log(OneWay(FAILING), baseline=io.BytesIO(PASSING)).to_dict()  # type: ignore[arg-type]

@@ -26,6 +26,7 @@ from nexus_action.classify.baseline_chunks import STEP_MARK
 from nexus_action.classify.model import NewBlock
 from nexus_action.classify.templates import builtin_masks, mask
 from nexus_action.logs.normalise import clean_text
+from tests.streams import OneWay
 
 GROUP = "##[group]"
 TOKENS = [
@@ -147,21 +148,6 @@ def expected(failing: bytes, passing: bytes) -> Comparison:
     if (named or any(green_steps)) and len(shared) <= MIN_SHARED_STEPS * len(named):
         result.note = "the passing log is not from the same job"
     return result
-
-
-class OneWay(io.RawIOBase):
-    """A stream that cannot seek (a pipe)."""
-
-    def __init__(self, data: bytes) -> None:
-        self.inner = io.BytesIO(data)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
-        data = self.inner.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
 
 
 class SeekableOther(OneWay):

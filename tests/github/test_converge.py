@@ -38,7 +38,8 @@ def run_ids(body: str) -> list[int]:
     return [r.run_id for r in read_doc(body)[0].runs]
 
 
-def upsert(app: FakeGitHub, run_id: int, sleeps: list[float]) -> None:
+def upsert(app: FakeGitHub, run_id: int, sleeps: list[float], listed: list[Post] | None = None) -> None:
+    """converge one report of `run_id` (from `listed` when given, instead of its own first listing)."""
     api = api_for(app, sleeps)
     sticky = StickyComment(api, REPO, 7, BOT, is_report_body)
     done = converge(
@@ -48,6 +49,7 @@ def upsert(app: FakeGitHub, run_id: int, sleeps: list[float]) -> None:
         same=same_state,
         create=lambda body: sticky.create(body, 2),
         api=api,
+        listed=listed,
     )
     assert done.settled
 
@@ -103,19 +105,8 @@ def test_nothing_new_writes_nothing(app: FakeGitHub) -> None:
 
 def upsert_from(app: FakeGitHub, run_id: int, listed: list[Post]) -> list[tuple[str, str]]:
     """converge from `listed` instead of its own first listing; the requests it made."""
-    api = api_for(app, [])
-    sticky = StickyComment(api, REPO, 7, BOT, is_report_body)
     before = len(app.seen)
-    done = converge(
-        sticky,
-        lambda previous: body_for(run_id, previous),
-        combine=merged_body,
-        same=same_state,
-        create=lambda body: sticky.create(body, 2),
-        api=api,
-        listed=listed,
-    )
-    assert done.settled
+    upsert(app, run_id, [], listed)
     return [(m, p.rsplit("/", 2)[-2] + "/" + p.rsplit("/", 1)[-1]) for m, p in app.seen[before:]]
 
 

@@ -21,29 +21,15 @@ from nexus_action.logs.search import (
     chunk_offset_of,
     thinned,
 )
+from tests.streams import OneWay
 
 LOGS = Path(__file__).parent.parent / "data" / "logs"
 NEEDLES = (b"error", b"fail", b"fatal", b"##[", b"exited with", b"err!")
 BOM = b"\xef\xbb\xbf"
 
 
-class Pipe(io.RawIOBase):
-    """A stream that cannot seek (stdin, a socket): the chunker must carry cut lines over."""
-
-    def __init__(self, data: bytes) -> None:
-        self.inner = io.BytesIO(data)
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        data = self.inner.read(len(buffer))
-        buffer[: len(data)] = data
-        return len(data)
-
-
 def chunks(data: bytes, chunk_size: int, *, seekable: bool) -> list[tuple[bytes, Spans]]:
-    stream = io.BytesIO(data) if seekable else io.BufferedReader(Pipe(data))
+    stream = io.BytesIO(data) if seekable else io.BufferedReader(OneWay(data))
     return [(bytes(buf), spans) for buf, spans in Chunker(stream, chunk_size)]  # type: ignore[arg-type]
 
 
